@@ -1,0 +1,7 @@
+"""Fixtures shared by the whole suite.
+
+The sandbox fixtures ship with the package (`csp_jira_sync.sandbox.pytest_plugin`) so that the
+sandbox can be started the same way in tests, the demo and the benchmarks.
+"""
+
+pytest_plugins = ["csp_jira_sync.sandbox.pytest_plugin", "tests.support.contract"]
