@@ -1,0 +1,84 @@
+"""The one settings object, built at the entry point from the environment (prefix `CSP_`) and
+an optional env file, then passed down. Nothing else in the package reads the environment.
+
+Every key is listed and explained in `settings.example.env`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CSP_", env_file=None, extra="ignore", frozen=True, hide_input_in_errors=True
+    )
+
+    # Jira
+    jira_url: str = "http://127.0.0.1:8090"
+    jira_user: str = "csp-sync"
+    jira_token: SecretStr = SecretStr("csp-sync-token")
+    jira_auth: Literal["basic", "bearer"] = "basic"
+    jira_deployment: Literal["auto", "cloud", "datacenter"] = "auto"
+    jira_api_version: Literal["2", "3"] = "2"
+    jira_project: str = "CSP"
+    jira_timeout_seconds: float = Field(default=10.0, gt=0)
+    jira_max_attempts: int = Field(default=6, ge=1)
+    jira_max_backoff_seconds: float = Field(default=60.0, gt=0)
+
+    # State store
+    database_url: str = "sqlite:///var/csp-jira-sync.sqlite"
+
+    # Receiver
+    listen: str = "127.0.0.1:8080"
+    webhook_secret: SecretStr | None = None
+    webhook_secret_previous: SecretStr | None = None  # accepted too while secrets rotate
+    alertmanager_token: SecretStr | None = None
+    pagerduty_secret: SecretStr | None = None
+    max_body_bytes: int = Field(default=256 * 1024, gt=0)
+
+    # Mappings and data
+    mappings_dir: Path = PROJECT_ROOT / "mappings"
+    contracts_dir: Path = PROJECT_ROOT.parent / "shared" / "contracts"
+
+    # Worker
+    worker_batch: int = Field(default=50, ge=1)
+    worker_poll_seconds: float = Field(default=0.2, gt=0)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("jira_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("CSP_JIRA_URL must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise ValueError("CSP_LISTEN must be host:port, e.g. 127.0.0.1:8080")
+        return value
+
+    @property
+    def listen_host(self) -> str:
+        return self.listen.rpartition(":")[0]
+
+    @property
+    def listen_port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+
+def load_settings(env_file: Path | None = None) -> Settings:
+    """Build the settings from the environment and, if given, an env file (environment wins)."""
+    if env_file is not None:
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    return Settings()
