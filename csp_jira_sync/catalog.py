@@ -52,8 +52,10 @@ class Catalog(_Frozen):
     @model_validator(mode="after")
     def _unique(self) -> Catalog:
         seen: set[str] = set()
-        for item in [*self.categories, *self.activities()]:
-            for key in (item.slug, item.label):
+        keys = [(c.slug, c.label) for c in self.categories]
+        keys += [(a.slug, a.label) for a in self.activities()]
+        for pair in keys:
+            for key in pair:
                 if key in seen:
                     raise ValueError(f"{key!r} is used twice; slugs and labels must be unique")
                 seen.add(key)

@@ -47,10 +47,18 @@ class JiraTransient(JiraError):
     """Worth retrying later: rate limits, server errors, timeouts, connection failures."""
 
     def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        may_have_landed: bool = False,
     ) -> None:
         super().__init__(message, status=status)
         self.retry_after = retry_after
+        # True when the request may have been carried out although no answer said so (a 5xx,
+        # a timeout): a create must then be looked for before it is tried again.
+        self.may_have_landed = may_have_landed
 
 
 class JiraPermanent(JiraError):

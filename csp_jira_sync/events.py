@@ -27,7 +27,9 @@ class _Event(BaseModel):
 class EscalationEvent(_Event):
     """One lifecycle event of a NOC escalation (`POST /webhooks/noc`, or mapped from a sender)."""
 
-    event_id: str = Field(pattern=_ID, description="unique per delivery of this event; re-deliveries repeat it")
+    event_id: str = Field(
+        pattern=_ID, description="unique per delivery of this event; re-deliveries repeat it"
+    )
     escalation_id: str = Field(pattern=_ID, description="the NOC's id, quoted back to the NOC")
     customer: str = Field(min_length=1, max_length=60, description="customer alias from mappings")
     title: str = Field(min_length=1, max_length=2000)
@@ -37,7 +39,9 @@ class EscalationEvent(_Event):
     service: str = Field(default="", max_length=200)
     datacenter: str = Field(default="", max_length=50)
     occurred_at: AwareDatetime = Field(description="ISO-8601 with an offset")
-    fingerprint: str | None = Field(default=None, max_length=200, description="the recurring problem")
+    fingerprint: str | None = Field(
+        default=None, max_length=200, description="the recurring problem"
+    )
     source: EventSource = "noc"
 
     @field_validator("customer")

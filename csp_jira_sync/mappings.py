@@ -54,7 +54,9 @@ class Customer(_Frozen):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name like Europe/London") from exc
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name like Europe/London"
+            ) from exc
         return value
 
     @property
@@ -79,7 +81,9 @@ class Package(_Frozen):
     @classmethod
     def _fractions(cls, value: tuple[float, ...]) -> tuple[float, ...]:
         if any(not 0 < v <= 1 for v in value) or list(value) != sorted(value):
-            raise ValueError("warn_at must be ascending fractions between 0 and 1, e.g. [0.75, 0.9]")
+            raise ValueError(
+                "warn_at must be ascending fractions between 0 and 1, e.g. [0.75, 0.9]"
+            )
         return value
 
 
@@ -173,7 +177,9 @@ def _explain(error: Any) -> str:
 def load_mappings(directory: Path) -> Mappings:
     """Load and cross-check every mappings file in `directory`."""
     if not directory.is_dir():
-        raise ConfigError(f"{directory}: the mappings directory does not exist (set CSP_MAPPINGS_DIR).")
+        raise ConfigError(
+            f"{directory}: the mappings directory does not exist (set CSP_MAPPINGS_DIR)."
+        )
     catalog = _load(directory, "catalog.yaml", Catalog)
     customers = _load(directory, "customers.yaml", _CustomersFile).customers
     packages = _load(directory, "packages.yaml", _PackagesFile).packages
@@ -184,7 +190,9 @@ def load_mappings(directory: Path) -> Mappings:
     by_alias: dict[str, Customer] = {}
     for customer in customers:
         if customer.alias in by_alias:
-            raise ConfigError(f"{directory / 'customers.yaml'}: customer {customer.alias!r} is listed twice.")
+            raise ConfigError(
+                f"{directory / 'customers.yaml'}: customer {customer.alias!r} is listed twice."
+            )
         if customer.package not in by_tier:
             raise ConfigError(
                 f"{directory / 'customers.yaml'}: customer {customer.alias!r} has package "

@@ -80,5 +80,5 @@ class Settings(BaseSettings):
 def load_settings(env_file: Path | None = None) -> Settings:
     """Build the settings from the environment and, if given, an env file (environment wins)."""
     if env_file is not None:
-        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file)
     return Settings()

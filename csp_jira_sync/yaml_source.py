@@ -27,7 +27,11 @@ class YamlDocument:
         for step in location:
             if isinstance(node, yaml.MappingNode):
                 found = next(
-                    (v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == step),
+                    (
+                        v
+                        for k, v in node.value
+                        if isinstance(k, yaml.ScalarNode) and k.value == step
+                    ),
                     None,
                 )
                 if found is None:

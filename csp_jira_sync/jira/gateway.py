@@ -1,0 +1,349 @@
+"""The Jira gateway: the narrow set of Jira calls the daemon makes, on the `jira` package's
+session (auth, base URL) with our own retry policy around every call.
+
+Every call here is one HTTP request to Jira unless its docstring says otherwise; the worker's
+call budget (issue 3: at most 1.05 calls per intake event) is spent in this module only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Literal
+
+import jira
+import requests
+
+from csp_jira_sync.errors import JiraPermanent
+from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueRef
+from csp_jira_sync.jira.retry import RetryPolicy
+from csp_jira_sync.jira.text import fit_description, from_adf, to_adf
+from csp_jira_sync.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Deployment = Literal["cloud", "datacenter"]
+CallObserver = Callable[[str, str, float], None]  # (operation, outcome, seconds)
+
+SEARCH_PAGE = 100
+
+
+class JiraGateway:
+    def __init__(
+        self,
+        client: jira.JIRA,
+        *,
+        server: str,
+        api_version: str = "2",
+        deployment: Literal["auto", "cloud", "datacenter"] = "auto",
+        policy: RetryPolicy | None = None,
+        observe: CallObserver | None = None,
+    ) -> None:
+        self._jira = client
+        self._server = server.rstrip("/")
+        self._api = api_version
+        self._configured_deployment = deployment
+        self._deployment: Deployment | None = None if deployment == "auto" else deployment
+        self._policy = policy or RetryPolicy()
+        self._observe = observe
+        # Workflows reuse transition ids across issues of a type: learning them once saves a
+        # GET per status change (see transition_to).
+        self._transition_ids: dict[str, str] = {}
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _url(self, path: str) -> str:
+        return f"{self._server}/rest/api/{self._api}/{path.lstrip('/')}"
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        idempotent: bool,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+    ) -> Any:
+        def once() -> Any:
+            started = time.perf_counter()
+            outcome = "error"
+            try:
+                response: requests.Response = self._jira._session.request(
+                    method, self._url(path), params=params, json=body
+                )
+                outcome = "ok"
+                return response.json() if response.content else None
+            except jira.JIRAError as exc:
+                outcome = str(exc.status_code or "error")
+                raise
+            except requests.RequestException:
+                outcome = "network"
+                raise
+            finally:
+                if self._observe is not None:
+                    self._observe(operation, outcome, time.perf_counter() - started)
+
+        return self._policy.run(operation, once, idempotent=idempotent)
+
+    def _rich(self, text: str) -> Any:
+        """Descriptions and comments: wiki-markup strings on v2, ADF on v3."""
+        return to_adf(text) if self._api == "3" else text
+
+    # -- deployment ------------------------------------------------------------------------
+
+    @property
+    def deployment(self) -> Deployment:
+        """Cloud or Data Center, from serverInfo when configured as auto (one call, cached)."""
+        if self._deployment is None:
+            info = self.server_info()
+            kind = str(info.get("deploymentType", "")).lower()
+            self._deployment = "cloud" if kind == "cloud" else "datacenter"
+        return self._deployment
+
+    def server_info(self) -> dict[str, Any]:
+        info: dict[str, Any] = self._send(
+            "GET", "serverInfo", operation="serverInfo", idempotent=True
+        )
+        return info
+
+    # -- issues ----------------------------------------------------------------------------
+
+    def create_issue(self, draft: IssueDraft) -> IssueRef:
+        """One call carries fields, labels, priority, properties and links. Not retried when
+        the failure leaves open whether it landed: the caller looks before it creates again."""
+        fields: dict[str, Any] = {
+            "project": {"key": draft.project},
+            "issuetype": {"name": draft.issue_type},
+            "summary": draft.summary,
+            "description": self._rich(fit_description(draft.description)),
+            "labels": list(draft.labels),
+        }
+        if draft.priority:
+            fields["priority"] = {"name": draft.priority}
+        if draft.components:
+            fields["components"] = [{"name": c} for c in draft.components]
+        body: dict[str, Any] = {"fields": fields}
+        if draft.properties:
+            body["properties"] = [{"key": k, "value": v} for k, v in draft.properties.items()]
+        if draft.links:
+            body["update"] = {
+                "issuelinks": [
+                    {
+                        "add": {
+                            "type": {"name": link.type_name},
+                            "outwardIssue": {"key": link.outward_issue_key},
+                        }
+                    }
+                    for link in draft.links
+                ]
+            }
+        created = self._send("POST", "issue", operation="create", idempotent=False, body=body)
+        return IssueRef(id=str(created["id"]), key=str(created["key"]))
+
+    def find_by_label(self, label: str, *, reconcile: Sequence[str] = ()) -> list[IssueRef]:
+        """Issues carrying `label` in the project-independent index. On Cloud, ids named in
+        `reconcile` are read through the index lag (search is eventually consistent)."""
+        jql = f'labels = "{label}" ORDER BY created ASC'
+        return [found.ref for found in self.search(jql, fields=("summary",), reconcile=reconcile)]
+
+    def search(
+        self,
+        jql: str,
+        *,
+        fields: Sequence[str] = (
+            "summary",
+            "labels",
+            "status",
+            "description",
+            "created",
+            "updated",
+        ),
+        reconcile: Sequence[str] = (),
+        page_size: int = SEARCH_PAGE,
+    ) -> Iterator[FoundIssue]:
+        """All issues matching `jql`, page by page: `/search/jql` with `nextPageToken` on Cloud
+        (its `/search` answers 410 since 2025), `/search` with `startAt` on Data Center."""
+        if self.deployment == "cloud":
+            token: str | None = None
+            while True:
+                body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": page_size}
+                if token:
+                    body["nextPageToken"] = token
+                if reconcile:
+                    body["reconcileIssues"] = [int(i) for i in reconcile]
+                page = self._send(
+                    "POST", "search/jql", operation="search", idempotent=True, body=body
+                )
+                yield from (_found(raw) for raw in page.get("issues", []))
+                token = page.get("nextPageToken")
+                if page.get("isLast", token is None) or not token:
+                    return
+        else:
+            start = 0
+            while True:
+                params = {
+                    "jql": jql,
+                    "fields": ",".join(fields),
+                    "startAt": start,
+                    "maxResults": page_size,
+                }
+                page = self._send(
+                    "GET", "search", operation="search", idempotent=True, params=params
+                )
+                issues = page.get("issues", [])
+                yield from (_found(raw) for raw in issues)
+                start += len(issues)
+                if not issues or start >= int(page.get("total", 0)):
+                    return
+
+    def get_issue(self, issue: IssueRef | str, fields: Sequence[str] = ("*all",)) -> FoundIssue:
+        ident = issue.id if isinstance(issue, IssueRef) else issue
+        raw = self._send(
+            "GET",
+            f"issue/{ident}",
+            operation="get",
+            idempotent=True,
+            params={"fields": ",".join(fields)},
+        )
+        return _found(raw)
+
+    def edit_labels(
+        self, issue: IssueRef, *, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> None:
+        """Label add/remove operations, so labels people set in between are kept."""
+        operations = [{"add": label} for label in add] + [{"remove": label} for label in remove]
+        if operations:
+            self._send(
+                "PUT",
+                f"issue/{issue.id}",
+                operation="edit",
+                idempotent=True,
+                body={"update": {"labels": operations}},
+            )
+
+    # -- comments and transitions ----------------------------------------------------------
+
+    def add_comment(self, issue: IssueRef, body: str) -> None:
+        self._send(
+            "POST",
+            f"issue/{issue.id}/comment",
+            operation="comment",
+            idempotent=False,
+            body={"body": self._rich(fit_description(body))},
+        )
+
+    def comments_containing(self, issue: IssueRef, marker: str) -> bool:
+        """Whether any comment on the issue contains `marker` (all pages). Used only to
+        recover after a crash or an unanswered call, never on the normal path."""
+        start = 0
+        while True:
+            page = self._send(
+                "GET",
+                f"issue/{issue.id}/comment",
+                operation="comments",
+                idempotent=True,
+                params={"startAt": start, "maxResults": 100},
+            )
+            comments = page.get("comments", [])
+            if any(marker in from_adf(c.get("body")) for c in comments):
+                return True
+            start += len(comments)
+            if not comments or start >= int(page.get("total", 0)):
+                return False
+
+    def transition_to(self, issue: IssueRef, status: str, *, comment: str | None = None) -> bool:
+        """Move the issue to `status` through whichever transition leads there, carrying the
+        comment in the same call. False when no transition from the current status leads
+        there (a person moved the issue elsewhere, or it is there already)."""
+        wanted = status.casefold()
+        known = self._transition_ids.get(wanted)
+        if known is not None:
+            try:
+                self._do_transition(issue, known, comment)
+                return True
+            except JiraPermanent as exc:
+                if exc.status != 400:
+                    raise
+                # Not available from this issue's current status: ask Jira which are.
+        available = self._send(
+            "GET",
+            f"issue/{issue.id}/transitions",
+            operation="transitions",
+            idempotent=True,
+        )
+        for transition in available.get("transitions", []):
+            target = str(transition.get("to", {}).get("name", "")).casefold()
+            if target == wanted:
+                self._transition_ids[wanted] = str(transition["id"])
+                self._do_transition(issue, str(transition["id"]), comment)
+                return True
+        return False
+
+    def _do_transition(self, issue: IssueRef, transition_id: str, comment: str | None) -> None:
+        body: dict[str, Any] = {"transition": {"id": transition_id}}
+        if comment:
+            body["update"] = {"comment": [{"add": {"body": self._rich(fit_description(comment))}}]}
+        self._send(
+            "POST",
+            f"issue/{issue.id}/transitions",
+            operation="transition",
+            idempotent=False,
+            body=body,
+        )
+
+    # -- metadata, for `check --live` -------------------------------------------------------
+
+    def project(self, key: str) -> dict[str, Any]:
+        found: dict[str, Any] = self._send(
+            "GET", f"project/{key}", operation="meta", idempotent=True
+        )
+        return found
+
+    def names(self, what: Literal["priority", "status", "issuetype"]) -> set[str]:
+        items = self._send("GET", what, operation="meta", idempotent=True)
+        return {str(item["name"]) for item in items}
+
+
+def _found(raw: dict[str, Any]) -> FoundIssue:
+    fields = raw.get("fields") or {}
+    status = fields.get("status") or {}
+    return FoundIssue(
+        ref=IssueRef(id=str(raw["id"]), key=str(raw["key"])),
+        labels=tuple(fields.get("labels") or ()),
+        status=str(status.get("name", "")) if isinstance(status, dict) else "",
+        summary=str(fields.get("summary") or ""),
+        description=from_adf(fields.get("description")),
+        created=str(fields.get("created") or ""),
+        updated=str(fields.get("updated") or ""),
+        fields=fields,
+    )
+
+
+def connect(settings: Settings, *, observe: CallObserver | None = None) -> JiraGateway:
+    """A gateway for the configured Jira. Makes no call until the first request."""
+    token = settings.jira_token.get_secret_value()
+    auth: dict[str, Any] = (
+        {"token_auth": token}
+        if settings.jira_auth == "bearer"
+        else {"basic_auth": (settings.jira_user, token)}
+    )
+    client = jira.JIRA(
+        server=settings.jira_url,
+        get_server_info=False,
+        max_retries=0,  # we own the retry policy (see retry.py)
+        timeout=settings.jira_timeout_seconds,
+        options={"rest_api_version": settings.jira_api_version, "check_update": False},
+        **auth,
+    )
+    return JiraGateway(
+        client,
+        server=settings.jira_url,
+        api_version=settings.jira_api_version,
+        deployment=settings.jira_deployment,
+        policy=RetryPolicy(
+            max_attempts=settings.jira_max_attempts, max_wait=settings.jira_max_backoff_seconds
+        ),
+        observe=observe,
+    )

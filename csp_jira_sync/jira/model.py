@@ -1,0 +1,49 @@
+"""The shapes the core hands to the Jira gateway and gets back: no HTTP in here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class IssueRef:
+    """An issue as the daemon remembers it. The id survives moves between projects; the key
+    does not (jiralert #159 created duplicates after a move), so calls address issues by id."""
+
+    id: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssueLink:
+    type_name: str
+    outward_issue_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssueDraft:
+    """Everything one create call carries: fields, labels, priority, properties and links, so a
+    new issue costs one Jira call."""
+
+    project: str
+    issue_type: str
+    summary: str
+    description: str
+    labels: tuple[str, ...]
+    priority: str | None = None
+    components: tuple[str, ...] = ()
+    properties: dict[str, Any] = field(default_factory=dict)
+    links: tuple[IssueLink, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FoundIssue:
+    ref: IssueRef
+    labels: tuple[str, ...]
+    status: str
+    summary: str
+    description: str
+    created: str
+    updated: str
+    fields: dict[str, Any]
