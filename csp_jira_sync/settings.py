@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     jira_timeout_seconds: float = Field(default=10.0, gt=0)
     jira_max_attempts: int = Field(default=6, ge=1)
     jira_max_backoff_seconds: float = Field(default=60.0, gt=0)
+    jira_search_settle_seconds: float = Field(default=60.0, ge=0)
 
     # State store
     database_url: str = "sqlite:///var/csp-jira-sync.sqlite"
