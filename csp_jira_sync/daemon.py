@@ -1,0 +1,101 @@
+"""Running the daemon: the receiver on uvicorn plus the worker thread.
+
+`serve` blocks in the foreground (the first SIGTERM or Ctrl-C stops intake, lets the worker
+finish the event in hand, and exits; uvicorn handles the signals). `start_daemon` runs the same
+thing in background threads for the demo and the end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import uvicorn
+
+from csp_jira_sync.bootstrap import App
+
+log = logging.getLogger(__name__)
+
+
+def _worker_thread(app: App, stop: threading.Event) -> threading.Thread:
+    thread = threading.Thread(
+        target=app.worker.run_forever,
+        args=(stop, app.wake, app.settings.worker_poll_seconds),
+        name="csp-worker",
+        daemon=True,
+    )
+    thread.start()
+    return thread
+
+
+def serve(app: App) -> None:
+    stop = threading.Event()
+    worker = _worker_thread(app, stop)
+    config = uvicorn.Config(
+        app.receiver(),
+        host=app.settings.listen_host,
+        port=app.settings.listen_port,
+        log_level="warning",
+        access_log=False,
+    )
+    log.info("daemon.start listen=%s", app.settings.listen)
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        stop.set()
+        app.wake.set()
+        worker.join(timeout=30)
+        app.close()
+        log.info("daemon.stopped")
+
+
+@dataclass
+class RunningDaemon:
+    base_url: str
+    app: App
+    _server: uvicorn.Server
+    _threads: tuple[threading.Thread, ...]
+    _stop: threading.Event
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._stop.set()
+        self.app.wake.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
+
+    def __enter__(self) -> RunningDaemon:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def start_daemon(app: App, *, port: int | None = None, with_worker: bool = True) -> RunningDaemon:
+    """Receiver (and worker) in background threads on 127.0.0.1; returns once it answers."""
+    port = port or free_port()
+    config = uvicorn.Config(
+        app.receiver(), host="127.0.0.1", port=port, log_level="warning", access_log=False
+    )
+    server = uvicorn.Server(config)
+    server_thread = threading.Thread(target=server.run, name="csp-receiver", daemon=True)
+    server_thread.start()
+    stop = threading.Event()
+    threads = [server_thread]
+    if with_worker:
+        threads.append(_worker_thread(app, stop))
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not server_thread.is_alive():
+            raise RuntimeError(f"the receiver did not start on 127.0.0.1:{port}")
+        time.sleep(0.01)
+    return RunningDaemon(f"http://127.0.0.1:{port}", app, server, tuple(threads), stop)

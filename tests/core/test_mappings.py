@@ -1,0 +1,76 @@
+"""Mappings are validated; every error names the file and the line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from csp_jira_sync.errors import ConfigError
+from csp_jira_sync.mappings import load_mappings
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_18845396ce4463f5.txt"
+
+
+@pytest.fixture
+def mappings_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "mappings"
+    shutil.copytree(ROOT / "mappings", target)
+    return target
+
+
+def test_the_shipped_catalog_has_5_categories_and_23_activities() -> None:
+    catalog = load_mappings(ROOT / "mappings").catalog
+    assert len(catalog.categories) == 5
+    assert len(list(catalog.activities())) == 23
+
+
+def test_activity_titles_are_worded_as_the_seed_words_them() -> None:
+    if not SEED.exists():
+        pytest.skip(f"seed catalog not found at {SEED}")
+    import html
+
+    seed = html.unescape(SEED.read_text(encoding="utf-8"))
+    catalog = load_mappings(ROOT / "mappings").catalog
+    for category in catalog.categories:
+        assert f"<strong>{category.title}</strong>" in seed
+    for activity in catalog.activities():
+        assert f"<li>{activity.title}</li>" in seed
+
+
+def test_an_unknown_key_is_rejected_with_file_and_line(mappings_dir: Path) -> None:
+    path = mappings_dir / "customers.yaml"
+    text = path.read_text().replace(
+        "    package: gold\n", "    package: gold\n    pakage: gold\n", 1
+    )
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_mappings(mappings_dir)
+    message = str(caught.value)
+    line = text.splitlines().index("    pakage: gold") + 1
+    assert f"customers.yaml:{line}" in message
+    assert "unknown key" in message
+
+
+def test_a_customer_on_an_undefined_package_names_the_known_ones(mappings_dir: Path) -> None:
+    path = mappings_dir / "customers.yaml"
+    path.write_text(path.read_text().replace("package: gold", "package: diamond", 1))
+    with pytest.raises(ConfigError, match=r"diamond.*known: bronze, gold, platinum, silver"):
+        load_mappings(mappings_dir)
+
+
+def test_a_label_with_a_space_is_rejected_before_jira_sees_it(mappings_dir: Path) -> None:
+    path = mappings_dir / "catalog.yaml"
+    path.write_text(
+        path.read_text().replace("label: csp-act-service-credits", "label: csp act service credits")
+    )
+    with pytest.raises(ConfigError, match="not a valid Jira label"):
+        load_mappings(mappings_dir)
+
+
+def test_invalid_yaml_names_the_line(mappings_dir: Path) -> None:
+    (mappings_dir / "packages.yaml").write_text("packages:\n  - tier: [bronze\n")
+    with pytest.raises(ConfigError, match=r"packages.yaml:\d+: not valid YAML"):
+        load_mappings(mappings_dir)
