@@ -62,6 +62,6 @@ def build_app(settings: Settings, *, mappings: Mappings | None = None) -> App:
         gateway,
         mappings,
         worker_config(settings),
-        on_dead_letter=lambda row, reason: metrics.dead_letter(),
+        on_dead_letter=lambda row, reason: metrics.dead_lettered(),
     )
     return App(settings, mappings, store, gateway, metrics, worker)

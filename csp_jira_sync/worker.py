@@ -186,7 +186,7 @@ class Worker:
         return outcome, None
 
     def _backoff(self, attempts: int, retry_after: float | None) -> timedelta:
-        base = self.config.retry_first * (2 ** min(attempts, 16))
+        base: timedelta = self.config.retry_first * float(2 ** min(attempts, 16))
         wait = min(base, self.config.retry_max)
         if retry_after is not None:
             wait = max(wait, timedelta(seconds=retry_after))

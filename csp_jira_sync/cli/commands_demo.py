@@ -1,0 +1,88 @@
+"""`csp-jira-sync demo`: the main job end to end on the embedded defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from csp_jira_sync.cli.app import app
+from csp_jira_sync.cli.output import FORMAT_OPTION, Format, console, emit_json, table
+
+
+@app.command()
+def demo(
+    escalations: int = typer.Option(24, min=1, max=2000, help="how many NOC escalations to send"),
+    workdir: Path = typer.Option(Path("var/demo"), help="where the demo keeps its SQLite file"),
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Start the Jira sandbox and the daemon, send signed escalations, show what landed in Jira."""
+    from csp_jira_sync.demo import run_demo
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+        disable=fmt is Format.json,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=total)
+            bar.update(tasks[label], completed=done, total=total)
+
+        result = run_demo(workdir, escalations=escalations, progress=progress)
+
+    issues = [
+        {
+            "key": issue.ref.key,
+            "status": issue.status,
+            "summary": issue.summary,
+            "customer": next(
+                (
+                    label.removeprefix("csp-customer-")
+                    for label in issue.labels
+                    if label.startswith("csp-customer-")
+                ),
+                "",
+            ),
+            "labels": [
+                label for label in issue.labels if label.startswith(("csp-cat-", "csp-act-"))
+            ],
+        }
+        for issue in result.issues
+    ]
+    summary = {
+        "events_sent": result.sent,
+        "accepted": result.accepted,
+        "duplicates_answered": result.duplicates,
+        "rejected": result.rejected,
+        "issues_in_jira": len(result.issues),
+        "jira_calls": result.jira_calls,
+        "jira_calls_per_accepted_event": round(result.calls_per_event, 3),
+        "queue": result.queue,
+    }
+    if fmt is Format.json:
+        emit_json({"summary": summary, "issues": issues})
+        return
+    console.print(
+        table(
+            "What landed in Jira",
+            ["key", "customer", "status", "summary", "CSP labels"],
+            [
+                (i["key"], i["customer"], i["status"], i["summary"][:70], " ".join(i["labels"]))
+                for i in issues
+            ],
+        )
+    )
+    per_customer: dict[str, int] = {}
+    for issue in issues:
+        per_customer[issue["customer"]] = per_customer.get(issue["customer"], 0) + 1
+    console.print(
+        table("Issues per customer", ["customer", "issues"], sorted(per_customer.items()))
+    )
+    console.print(table("Run", ["what", "value"], [(k, v) for k, v in summary.items()]))

@@ -1,0 +1,137 @@
+"""`csp-jira-sync demo`: the main job end to end on the embedded defaults.
+
+Starts the Jira sandbox (Cloud mode, with a realistic search-index lag) and the daemon on a
+fresh SQLite file, sends a stream of signed NOC escalations (with re-deliveries and late
+events), waits until the queue is drained into Jira, and shows what landed there.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+from pydantic import SecretStr
+from standardwebhooks import Webhook
+
+from csp_jira_sync.bootstrap import App, build_app
+from csp_jira_sync.daemon import start_daemon
+from csp_jira_sync.demo_stream import StreamItem, escalation_stream
+from csp_jira_sync.jira.model import FoundIssue
+from csp_jira_sync.sandbox.config import KnobSettings, SandboxConfig
+from csp_jira_sync.sandbox.server import start_sandbox
+from csp_jira_sync.settings import Settings
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class DemoResult:
+    sent: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    issues: list[FoundIssue] = field(default_factory=list)
+    jira_calls: int = 0
+    queue: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def calls_per_event(self) -> float:
+        return self.jira_calls / self.accepted if self.accepted else 0.0
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def signed_post(
+    session: requests.Session, url: str, secret: str, payload: dict[str, Any], msg_id: str
+) -> requests.Response:
+    """POST `payload` signed as a Standard Webhooks sender signs it."""
+    body = json.dumps(payload)
+    now = datetime.now(UTC)
+    signature = Webhook(secret).sign(msg_id, now, body)
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signature,
+    }
+    return session.post(url, data=body.encode(), headers=headers, timeout=10)
+
+
+def send_stream(
+    base_url: str, secret: str, stream: list[StreamItem], result: DemoResult, progress: Progress
+) -> None:
+    with requests.Session() as session:
+        for index, item in enumerate(stream, start=1):
+            response = signed_post(
+                session,
+                f"{base_url}/webhooks/noc",
+                secret,
+                item.payload,
+                f"msg_{item.payload['event_id']}",
+            )
+            result.sent += 1
+            if response.status_code == 202:
+                if response.json().get("duplicate"):
+                    result.duplicates += 1
+                else:
+                    result.accepted += 1
+            else:
+                result.rejected += 1
+            progress("sending signed escalations", index, len(stream))
+
+
+def wait_until_drained(app: App, progress: Progress, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    total = max(1, sum(app.store.depth().values()))
+    while time.monotonic() < deadline:
+        depth = app.store.depth()
+        pending = depth.get("pending", 0)
+        progress("draining into Jira", total - pending, total)
+        if pending == 0:
+            return
+        app.wake.set()
+        time.sleep(0.1)
+    raise TimeoutError(f"the queue did not drain in {timeout:.0f} s: {app.store.depth()}")
+
+
+def run_demo(
+    workdir: Path, *, escalations: int = 24, progress: Progress | None = None
+) -> DemoResult:
+    report: Progress = progress or (lambda _label, _done, _total: None)
+    workdir.mkdir(parents=True, exist_ok=True)
+    database = workdir / "demo.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    result = DemoResult()
+    with start_sandbox(
+        SandboxConfig(mode="cloud", knobs=KnobSettings(index_lag_ms=1500))
+    ) as sandbox:
+        secret = new_webhook_secret()
+        settings = Settings(
+            jira_url=sandbox.base_url,
+            database_url=f"sqlite:///{database}",
+            webhook_secret=SecretStr(secret),
+            jira_search_settle_seconds=3,
+        )
+        app = build_app(settings)
+        with start_daemon(app) as daemon:
+            stream = escalation_stream(sorted(app.mappings.customers), escalations=escalations)
+            send_stream(daemon.base_url, secret, stream, result, report)
+            wait_until_drained(app, report)
+        result.queue = app.store.depth()
+        result.jira_calls = sandbox.admin.api_calls()  # before the read-back below
+        result.issues = list(app.gateway.search("project = CSP AND labels = csp ORDER BY key ASC"))
+        app.close()
+    return result
