@@ -1,0 +1,118 @@
+"""Running the real daemon (receiver over HTTP + worker) against a running sandbox."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jira
+import requests
+from pydantic import SecretStr
+
+from csp_jira_sync.bootstrap import App, build_app
+from csp_jira_sync.daemon import RunningDaemon, start_daemon
+from csp_jira_sync.demo import new_webhook_secret, signed_post
+from csp_jira_sync.settings import Settings
+
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class Daemon:
+    running: RunningDaemon
+    app: App
+    secret: str
+    jira_url: str
+    session: requests.Session
+
+    def post(self, payload: dict[str, Any], path: str = "/webhooks/noc") -> requests.Response:
+        return signed_post(
+            self.session,
+            self.running.base_url + path,
+            self.secret,
+            payload,
+            f"msg_{payload.get('event_id', payload.get('id'))}",
+        )
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Wait until nothing is pending (deferred events included)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.app.store.depth().get("pending", 0) == 0:
+                return
+            self.app.wake.set()
+            time.sleep(0.05)
+        raise AssertionError(f"queue not drained in {timeout} s: {self.app.store.depth()}")
+
+    def jira(self) -> jira.JIRA:
+        return jira.JIRA(
+            server=self.jira_url,
+            basic_auth=("csp.alice", "csp.alice-token"),
+            get_server_info=False,
+            max_retries=0,
+        )
+
+    def issues(self, jql: str = "project = CSP ORDER BY key ASC") -> list[Any]:
+        """Read back what landed, as a person in Jira would see it (waits out the index lag)."""
+        client = self.jira()
+        if self.app.gateway.deployment == "cloud":
+            return list(client.enhanced_search_issues(jql, maxResults=False))
+        return list(client.search_issues(jql, maxResults=False))
+
+
+def settings_for(jira_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "jira_url": jira_url,
+        "database_url": f"sqlite:///{tmp_path / 'state.sqlite'}",
+        "webhook_secret": SecretStr(new_webhook_secret()),
+        "jira_search_settle_seconds": 2.0,
+        "jira_max_backoff_seconds": 2.0,
+        "worker_poll_seconds": 0.05,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@contextmanager
+def running_daemon(jira_url: str, tmp_path: Path, **overrides: Any) -> Iterator[Daemon]:
+    settings = settings_for(jira_url, tmp_path, **overrides)
+    app = build_app(settings)
+    # Short retry delays so tests of outages finish in seconds.
+    app.worker.config = type(app.worker.config)(
+        project=settings.jira_project,
+        search_settle=timedelta(seconds=settings.jira_search_settle_seconds),
+        retry_first=timedelta(milliseconds=100),
+        retry_max=timedelta(seconds=1),
+    )
+    assert settings.webhook_secret is not None
+    with start_daemon(app) as running, requests.Session() as session:
+        yield Daemon(running, app, settings.webhook_secret.get_secret_value(), jira_url, session)
+    app.close()
+
+
+def noc_event(
+    event_id: str,
+    status: str = "open",
+    at: datetime = T0,
+    escalation_id: str = "NOC-100",
+    **extra: Any,
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "event_id": event_id,
+        "escalation_id": escalation_id,
+        "customer": "acme",
+        "title": "Packet loss on VA1 edge routers",
+        "description": "Loss between 2% and 7% on both uplinks.",
+        "severity": "sev2",
+        "status": status,
+        "service": "network",
+        "datacenter": "VA1",
+        "occurred_at": at.isoformat(),
+    }
+    payload.update(extra)
+    return payload

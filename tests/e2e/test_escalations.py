@@ -1,0 +1,182 @@
+"""NOC escalations through the real receiver, worker and the Jira sandbox, end to end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from csp_jira_sync.references import ref_label
+from tests.e2e.harness import T0, Daemon, noc_event, running_daemon
+
+
+@pytest.fixture
+def daemon(sandbox: Any, tmp_path: Path) -> Iterator[Daemon]:
+    with running_daemon(sandbox.base_url, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def daemon_dc(sandbox_dc: Any, tmp_path: Path) -> Iterator[Daemon]:
+    with running_daemon(sandbox_dc.base_url, tmp_path) as running:
+        yield running
+
+
+def comments(d: Daemon, key: str) -> list[str]:
+    return [c.body for c in d.jira().comments(key)]
+
+
+def test_an_escalation_becomes_one_labelled_incident_with_priority_from_severity(
+    daemon: Daemon,
+) -> None:
+    assert daemon.post(noc_event("e1")).status_code == 202
+    daemon.drain()
+    [issue] = daemon.issues()
+    assert issue.fields.issuetype.name == "Incident"
+    assert issue.fields.priority.name == "High"
+    assert "[NOC-100]" in issue.fields.summary
+    assert set(issue.fields.labels) >= {
+        "csp",
+        "csp-cat-incident-problem",
+        "csp-act-escalation-management",
+        "csp-customer-acme",
+        ref_label("escalation", "NOC-100", 1),
+    }
+
+
+def test_lifecycle_moves_the_issue_and_comments_once_per_event(daemon: Daemon) -> None:
+    daemon.post(noc_event("e1"))
+    daemon.post(noc_event("e2", "acknowledged", T0 + timedelta(minutes=5)))
+    daemon.drain()
+    [issue] = daemon.issues()
+    assert issue.fields.status.name == "In Progress"
+    daemon.post(noc_event("e3", "resolved", T0 + timedelta(hours=1)))
+    daemon.drain()
+    issue = daemon.jira().issue(issue.key)
+    assert issue.fields.status.name == "Done"
+    assert len(comments(daemon, issue.key)) == 2
+
+
+def test_a_redelivered_event_is_answered_but_adds_no_second_comment(daemon: Daemon) -> None:
+    daemon.post(noc_event("e1"))
+    daemon.post(noc_event("e2", "acknowledged", T0 + timedelta(minutes=5)))
+    again = daemon.post(noc_event("e2", "acknowledged", T0 + timedelta(minutes=5)))
+    assert again.status_code == 202 and again.json()["duplicate"] is True
+    daemon.drain()
+    [issue] = daemon.issues()
+    assert len(comments(daemon, issue.key)) == 1
+
+
+def test_many_events_for_one_escalation_in_a_burst_give_one_issue_despite_index_lag(
+    daemon: Daemon, sandbox: Any
+) -> None:
+    sandbox.admin.set_knobs(index_lag_ms=2000)
+    for n in range(5):
+        daemon.post(noc_event(f"burst-{n}", "open", T0 + timedelta(seconds=n)))
+    daemon.drain()
+    sandbox.admin.set_knobs(index_lag_ms=0)
+    assert len(daemon.issues()) == 1
+
+
+def test_a_late_older_event_never_moves_the_status_back(daemon: Daemon) -> None:
+    daemon.post(noc_event("e1"))
+    daemon.post(noc_event("e3", "resolved", T0 + timedelta(hours=1)))
+    daemon.drain()
+    daemon.post(noc_event("e2", "acknowledged", T0 + timedelta(minutes=5)))
+    daemon.drain()
+    [issue] = daemon.issues()
+    assert issue.fields.status.name == "Done"
+    assert any("arrived late" in body for body in comments(daemon, issue.key))
+
+
+def test_open_after_resolved_inside_the_window_reopens_the_same_issue(daemon: Daemon) -> None:
+    daemon.post(noc_event("e1"))
+    daemon.post(noc_event("e2", "resolved", T0 + timedelta(hours=1)))
+    daemon.post(noc_event("e3", "open", T0 + timedelta(days=3)))
+    daemon.drain()
+    [issue] = daemon.issues()
+    assert issue.fields.status.name == "To Do"
+
+
+def test_open_after_the_window_raises_a_new_issue_linked_to_the_old_one(daemon: Daemon) -> None:
+    daemon.post(noc_event("e1"))
+    daemon.post(noc_event("e2", "resolved", T0 + timedelta(hours=1)))
+    daemon.post(noc_event("e3", "open", T0 + timedelta(days=9)))
+    daemon.drain()
+    first, second = daemon.issues()
+    assert first.fields.status.name == "Done"
+    assert second.fields.status.name == "To Do"
+    linked = [
+        link.outwardIssue.key for link in second.fields.issuelinks if hasattr(link, "outwardIssue")
+    ]
+    linked += [
+        link.inwardIssue.key for link in second.fields.issuelinks if hasattr(link, "inwardIssue")
+    ]
+    assert first.key in linked
+
+
+def test_human_edits_in_jira_are_never_overwritten(daemon: Daemon) -> None:
+    daemon.post(noc_event("e1"))
+    daemon.drain()
+    [issue] = daemon.issues()
+    client = daemon.jira()
+    issue.update(
+        fields={
+            "summary": "Edge routers: customer-facing loss (CSP wording)",
+            "assignee": {"name": "csp.bob"},
+        }
+    )
+    issue.update(update={"labels": [{"add": "vip-customer"}]})
+    daemon.post(noc_event("e2", "acknowledged", T0 + timedelta(minutes=5)))
+    daemon.drain()
+    after = client.issue(issue.key)
+    assert after.fields.summary == "Edge routers: customer-facing loss (CSP wording)"
+    assert "vip-customer" in after.fields.labels
+    assert after.fields.assignee is not None
+
+
+def test_jira_down_for_a_while_loses_nothing_and_duplicates_nothing(
+    daemon: Daemon, sandbox: Any
+) -> None:
+    sandbox.admin.set_knobs(fault_rate=1.0, fault_kinds=["503"])
+    for n in range(3):
+        assert (
+            daemon.post(noc_event(f"down-{n}", escalation_id=f"NOC-{200 + n}")).status_code == 202
+        )
+    daemon.app.wake.set()
+    import time
+
+    time.sleep(1.0)
+    assert daemon.app.store.depth().get("pending", 0) == 3
+    sandbox.admin.set_knobs(fault_rate=0.0)
+    daemon.drain(timeout=60)
+    issues = daemon.issues()
+    assert sorted(i.fields.summary.split("]")[0] for i in issues) == [
+        "[NOC-200",
+        "[NOC-201",
+        "[NOC-202",
+    ]
+
+
+def test_jira_429s_are_waited_out_and_every_event_lands(daemon: Daemon, sandbox: Any) -> None:
+    sandbox.admin.set_knobs(rate_limit_per_s=5, rate_limit_burst=2)
+    for n in range(8):
+        daemon.post(noc_event(f"rl-{n}", escalation_id=f"NOC-{300 + n}"))
+    daemon.drain(timeout=60)
+    sandbox.admin.set_knobs(rate_limit_per_s=None)
+    assert len(daemon.issues()) == 8
+    assert daemon.app.store.depth().get("dead", 0) == 0
+
+
+def test_data_center_mode_searches_with_start_at_and_lands_the_escalation(
+    daemon_dc: Daemon,
+) -> None:
+    daemon_dc.post(noc_event("e1"))
+    daemon_dc.post(noc_event("e2", "resolved", T0 + timedelta(hours=1)))
+    daemon_dc.drain()
+    assert daemon_dc.app.gateway.deployment == "datacenter"
+    [issue] = daemon_dc.issues()
+    assert issue.fields.status.name == "Done"
