@@ -369,3 +369,10 @@ def test_the_recorder_flags_paths_the_contract_does_not_know(
     assert [e.path for e in recorder.violations] == ["/rest/api/2/made-up"]
     recorder.detach_all()
     assert session.hooks["response"] == []
+
+
+def test_an_empty_204_passes_only_where_jira_sends_none(cloud: ContractValidator) -> None:
+    request, response = exchange("PUT", ISSUE, 204, json_body={"fields": {"summary": "s"}})
+    assert cloud.validate(request, response).allowances == ("204-without-body",)
+    (message,) = failures(cloud, "POST", "/rest/api/2/issue", 201, json_body={"fields": {}})
+    assert "Missing response data" in message

@@ -92,6 +92,13 @@ class MultipartUpload(Allowance):
 
 
 @dataclass(frozen=True)
+class EmptyBody(Allowance):
+    """An answer the file gives an untyped JSON body but real Jira sends without any body."""
+
+    statuses: frozenset[int]
+
+
+@dataclass(frozen=True)
 class ParameterRetype:
     """Retype query parameters whose schema in a vendor file is a reference to `schema_ref`."""
 
@@ -233,6 +240,40 @@ DC_STRING_LIST_PARAMETERS: Final = ParameterRetype(
     ),
 )
 
+NO_CONTENT_WITHOUT_BODY: Final = EmptyBody(
+    key="204-without-body",
+    deployments=BOTH,
+    methods=frozenset({"PUT", "POST"}),
+    paths=_v2_and_v3(
+        "/rest/api/{v}/issue/{issueIdOrKey}",
+        "/rest/api/{v}/issue/{issueIdOrKey}/assignee",
+        "/rest/api/{v}/issue/{issueIdOrKey}/transitions",
+        "/rest/api/{v}/issue/{issueIdOrKey}/watchers",
+    ),
+    statuses=frozenset({204}),
+    reason=(
+        "The Cloud file declares `application/json` with an empty schema on these 204 answers; "
+        "204 No Content has no body by definition (RFC 9110 15.3.5) and Jira sends none. An "
+        "empty 204 passes; a 204 with a body is still checked as JSON."
+    ),
+)
+
+WRITTEN_WITHOUT_BODY: Final = EmptyBody(
+    key="property-and-link-without-body",
+    deployments=BOTH,
+    methods=frozenset({"PUT", "POST"}),
+    paths=_v2_and_v3(
+        "/rest/api/{v}/issue/{issueIdOrKey}/properties/{propertyKey}",
+        "/rest/api/{v}/issueLink",
+    ),
+    statuses=frozenset({200, 201}),
+    reason=(
+        "The file declares an untyped JSON body for 200/201 of PUT issue property and 201 of "
+        "POST issueLink; Jira answers both with an empty body (the property or link is read back "
+        "with GET). An empty answer passes; a body is still checked as JSON."
+    ),
+)
+
 ALLOWED_DEVIATIONS: Final[tuple[Allowance | DateTimeFormat | ParameterRetype, ...]] = (
     JIRA_DATE_TIME,
     DC_STRING_LIST_PARAMETERS,
@@ -243,6 +284,8 @@ ALLOWED_DEVIATIONS: Final[tuple[Allowance | DateTimeFormat | ParameterRetype, ..
     RATE_LIMITED,
     INJECTED_SERVER_FAULTS,
     ATTACHMENT_UPLOAD_FORM,
+    NO_CONTENT_WITHOUT_BODY,
+    WRITTEN_WITHOUT_BODY,
 )
 
 _DIGITS = re.compile(r"^[0-9]+$")
