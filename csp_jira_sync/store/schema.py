@@ -1,0 +1,154 @@
+"""The state store's tables (SQLAlchemy Core). Alembic migrations in `migrations/` create them;
+a test checks that the migrated database and this module never drift apart.
+
+- `inbox`: every accepted event, the durable queue the worker drains. UNIQUE(kind, event_id)
+  is what makes re-deliveries harmless: senders deliver at least once (PagerDuty retries for
+  up to 48 hours), so the same event arriving twice must be stored once.
+- `jira_issues`: the create ledger. A row is written *before* Jira is asked to create an issue
+  and completed after; after a crash, a `creating` row tells the worker to look for the issue
+  (by `ref_label`) instead of creating a second one. Jira's search is eventually consistent, so
+  a search alone misses just-created issues (jiralert #73).
+- `escalations`, `applied_events`, `cursors`, `triage_labels`: the worker's bookkeeping.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from csp_jira_sync.store.types import JsonText, UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+# SQLite only makes INTEGER PRIMARY KEY an alias of the rowid (auto-increment); PostgreSQL gets
+# a 64-bit identity so the queue never runs out of ids.
+_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+INBOX_KINDS = ("escalation", "request")
+INBOX_SOURCES = ("noc", "alertmanager", "pagerduty", "requests", "import")
+INBOX_STATES = ("pending", "done", "dead")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("customer", String(60), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("payload", JsonText(), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("state", String(10), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("claimed_until", UtcDateTime(), nullable=True),
+    Column("done_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("kind", "event_id"),
+    CheckConstraint(_one_of("kind", INBOX_KINDS), name="kind"),
+    CheckConstraint(_one_of("source", INBOX_SOURCES), name="source"),
+    CheckConstraint(_one_of("state", INBOX_STATES), name="state"),
+    Index(None, "state", "next_attempt_at"),
+    Index(None, "kind", "subject"),
+)
+
+jira_issues = Table(
+    "jira_issues",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("subject_kind", String(20), nullable=False),
+    Column("subject_id", String(200), nullable=False),
+    Column("generation", Integer, nullable=False, server_default="1"),
+    Column("ref_label", String(255), nullable=False),
+    Column("issue_id", String(32), nullable=True),
+    Column("issue_key", String(64), nullable=True),
+    Column("state", String(10), nullable=False),
+    Column("create_started_at", UtcDateTime(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("ref_label"),
+    UniqueConstraint("subject_kind", "subject_id", "generation"),
+    CheckConstraint(_one_of("state", ("creating", "created")), name="state"),
+    Index(None, "issue_key"),
+)
+
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("escalation_id", String(200), primary_key=True),
+    Column("customer", String(60), nullable=False),
+    Column("generation", Integer, nullable=False, server_default="1"),
+    Column("status", String(20), nullable=False),
+    Column("status_occurred_at", UtcDateTime(), nullable=False),
+    Column("resolved_at", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+applied_events = Table(
+    "applied_events",
+    metadata,
+    Column("kind", String(20), nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("issue_key", String(64), nullable=True),
+    Column("state", String(10), nullable=False),
+    Column("marker", String(255), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("kind", "event_id"),
+    CheckConstraint(_one_of("state", ("applying", "applied")), name="state"),
+)
+
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+triage_labels = Table(
+    "triage_labels",
+    metadata,
+    Column("issue_key", String(64), primary_key=True),
+    Column("activity_slug", String(100), nullable=False),
+    Column("decided_by", String(10), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    CheckConstraint(_one_of("decided_by", ("daemon", "human")), name="decided_by"),
+)
+
+__all__ = [
+    "INBOX_KINDS",
+    "INBOX_SOURCES",
+    "INBOX_STATES",
+    "applied_events",
+    "cursors",
+    "escalations",
+    "inbox",
+    "jira_issues",
+    "metadata",
+    "triage_labels",
+]

@@ -1,0 +1,321 @@
+"""The durable inbox: accept events, hand them to workers under a lease, record the outcome.
+
+Each method is one short transaction and raises `StoreUnavailable` when the database cannot be
+reached, so callers never claim success for something that was not written. Escalation and
+request logic live with the worker; it uses `Store.engine` and the tables in `schema` directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, Row, Table, func, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from csp_jira_sync.store.engine import (
+    READ_ONLY,
+    SqliteSynchronous,
+    make_engine,
+    unavailable_on_failure,
+)
+from csp_jira_sync.store.records import Accepted, InboxItem, InboxRow
+from csp_jira_sync.store.schema import INBOX_STATES, cursors, inbox
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_ERROR_LIMIT = 4000
+# Any constant will do; it only has to be the same in every process that migrates.
+_MIGRATION_LOCK = 0x6373_706A_6972_61
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _clean_error(error: str) -> str:
+    # Error text comes from Jira and exceptions: PostgreSQL refuses NUL, drivers refuse lone
+    # surrogates, and a whole HTML error page is no use in a dead-letter list.
+    safe = error.replace("\x00", "\\0").encode("utf-8", "backslashreplace").decode("utf-8")
+    return safe if len(safe) <= _ERROR_LIMIT else safe[: _ERROR_LIMIT - 1] + "…"
+
+
+def _row(row: Row[Any]) -> InboxRow:
+    return InboxRow(**row._asdict())
+
+
+class Store:
+    """The state store. Build it with `Store.open(url)`, then `migrate()` once at start-up."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def _insert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
+        # Both dialects spell "insert unless the key exists" the same way (ON CONFLICT).
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        *,
+        busy_timeout: float = 5.0,
+        sqlite_synchronous: SqliteSynchronous = "FULL",
+    ) -> Store:
+        """Connect lazily to `url` (sqlite:///file or postgresql+psycopg://...).
+
+        `busy_timeout` (seconds) bounds how long a write waits for another writer's lock
+        (SQLite) or for a connection (PostgreSQL) before `StoreUnavailable`.
+        """
+        return cls(
+            make_engine(url, busy_timeout=busy_timeout, sqlite_synchronous=sqlite_synchronous)
+        )
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration (alembic upgrade head)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with unavailable_on_failure("migrating the schema"), self._engine.begin() as connection:
+            if self.dialect == "postgresql":
+                # Two daemons starting together must not both create the tables.
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                )
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def ping(self) -> bool:
+        try:
+            with unavailable_on_failure("pinging"), self._reader() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    def _reader(self) -> Connection:
+        return self._engine.connect().execution_options(**{READ_ONLY: True})
+
+    # -- intake ------------------------------------------------------------------------------
+
+    def accept(self, items: Sequence[InboxItem], *, now: datetime | None = None) -> list[Accepted]:
+        """Store `items` in one transaction, all or nothing. An item whose (kind, event_id) is
+        already stored (or repeated within `items`) is a duplicate: nothing is stored for it
+        and its `Accepted` names the existing row."""
+        if not items:
+            return []
+        received_at = now or _utcnow()
+        first: dict[tuple[str, str], InboxItem] = {}
+        for item in items:
+            first.setdefault((item.kind, item.event_id), item)
+        rows = [
+            {
+                "kind": item.kind,
+                "source": item.source,
+                "event_id": item.event_id,
+                "subject": item.subject,
+                "customer": item.customer,
+                "occurred_at": item.occurred_at,
+                "payload": item.payload,
+                "received_at": received_at,
+                "state": "pending",
+                "attempts": 0,
+                "next_attempt_at": received_at,
+            }
+            for item in first.values()
+        ]
+        statement = (
+            self._insert(inbox)
+            .on_conflict_do_nothing(index_elements=["kind", "event_id"])
+            .returning(inbox.c.id, inbox.c.kind, inbox.c.event_id)
+        )
+        with unavailable_on_failure("storing events"), self._engine.begin() as connection:
+            new = {
+                (kind, event_id): ident
+                for ident, kind, event_id in connection.execute(statement, rows).all()
+            }
+            existing = self._ids_of(connection, [key for key in first if key not in new])
+        results: list[Accepted] = []
+        seen: set[tuple[str, str]] = set()
+        for item in items:
+            key = (item.kind, item.event_id)
+            if key in new and key not in seen:
+                results.append(Accepted(item.event_id, new[key], duplicate=False))
+            else:
+                results.append(
+                    Accepted(item.event_id, new.get(key) or existing[key], duplicate=True)
+                )
+            seen.add(key)
+        return results
+
+    @staticmethod
+    def _ids_of(connection: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        found: dict[tuple[str, str], int] = {}
+        by_kind: dict[str, list[str]] = {}
+        for kind, event_id in keys:
+            by_kind.setdefault(kind, []).append(event_id)
+        for kind, event_ids in by_kind.items():
+            query = select(inbox.c.id, inbox.c.event_id).where(
+                inbox.c.kind == kind, inbox.c.event_id.in_(event_ids)
+            )
+            for ident, event_id in connection.execute(query):
+                found[(kind, event_id)] = ident
+        return found
+
+    # -- the worker's side -------------------------------------------------------------------
+
+    def claim(self, limit: int, now: datetime, lease: timedelta) -> list[InboxRow]:
+        """Lease up to `limit` pending rows that are due at `now` and not leased, oldest
+        `occurred_at` first (then id). Two workers never get the same row: on PostgreSQL the
+        rows are locked FOR UPDATE SKIP LOCKED, on SQLite the transaction holds the write lock."""
+        if limit <= 0:
+            return []
+        due = (
+            select(inbox.c.id)
+            .where(
+                inbox.c.state == "pending",
+                inbox.c.next_attempt_at <= now,
+                or_(inbox.c.claimed_until.is_(None), inbox.c.claimed_until <= now),
+            )
+            .order_by(inbox.c.occurred_at, inbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        with unavailable_on_failure("claiming events"), self._engine.begin() as connection:
+            ids = list(connection.execute(due).scalars())
+            if not ids:
+                return []
+            connection.execute(
+                update(inbox).where(inbox.c.id.in_(ids)).values(claimed_until=now + lease)
+            )
+            rows = connection.execute(
+                select(inbox).where(inbox.c.id.in_(ids)).order_by(inbox.c.occurred_at, inbox.c.id)
+            ).all()
+        return [_row(row) for row in rows]
+
+    def complete(self, inbox_id: int, *, now: datetime | None = None) -> None:
+        self._update(
+            "completing an event",
+            inbox_id,
+            state="done",
+            done_at=now or _utcnow(),
+            claimed_until=None,
+        )
+
+    def retry_later(self, inbox_id: int, at: datetime, error: str) -> None:
+        """Count a failed attempt and make the row due again at `at`."""
+        self._update(
+            "rescheduling an event",
+            inbox_id,
+            attempts=inbox.c.attempts + 1,
+            next_attempt_at=at,
+            last_error=_clean_error(error),
+            claimed_until=None,
+        )
+
+    def dead_letter(self, inbox_id: int, reason: str) -> None:
+        """Count the failed attempt and park the row with `reason` until someone requeues it."""
+        self._update(
+            "dead-lettering an event",
+            inbox_id,
+            state="dead",
+            attempts=inbox.c.attempts + 1,
+            last_error=_clean_error(reason),
+            claimed_until=None,
+        )
+
+    def _update(self, action: str, inbox_id: int, **values: Any) -> None:
+        with unavailable_on_failure(action), self._engine.begin() as connection:
+            result = connection.execute(
+                update(inbox).where(inbox.c.id == inbox_id).values(**values)
+            )
+        if result.rowcount == 0:
+            raise KeyError(f"no inbox row with id {inbox_id}")
+
+    def requeue_dead(self, ids: Sequence[int] | None = None, *, now: datetime | None = None) -> int:
+        """Make dead-lettered rows (all, or those in `ids`) pending again, due now, with their
+        attempt count reset. Returns how many rows were requeued; ids that are not dead are
+        left alone."""
+        statement = (
+            update(inbox)
+            .where(inbox.c.state == "dead")
+            .values(
+                state="pending",
+                attempts=0,
+                next_attempt_at=now or _utcnow(),
+                claimed_until=None,
+                done_at=None,
+            )
+        )
+        if ids is not None:
+            if not ids:
+                return 0
+            statement = statement.where(inbox.c.id.in_(list(ids)))
+        with unavailable_on_failure("requeueing dead letters"), self._engine.begin() as connection:
+            return int(connection.execute(statement).rowcount)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def dead_letters(self, limit: int = 100) -> list[InboxRow]:
+        query = select(inbox).where(inbox.c.state == "dead").order_by(inbox.c.id).limit(limit)
+        with unavailable_on_failure("listing dead letters"), self._reader() as connection:
+            return [_row(row) for row in connection.execute(query)]
+
+    def depth(self) -> dict[str, int]:
+        """Number of inbox rows by state; every state is present."""
+        query = select(inbox.c.state, func.count()).group_by(inbox.c.state)
+        with unavailable_on_failure("counting the queue"), self._reader() as connection:
+            counts = {state: int(count) for state, count in connection.execute(query)}
+        return {state: counts.get(state, 0) for state in INBOX_STATES}
+
+    def pending_for_subject(self, kind: str, subject: str) -> list[InboxRow]:
+        """Pending rows of one escalation or request, leased or not, in `occurred_at` order."""
+        query = (
+            select(inbox)
+            .where(inbox.c.kind == kind, inbox.c.subject == subject, inbox.c.state == "pending")
+            .order_by(inbox.c.occurred_at, inbox.c.id)
+        )
+        with unavailable_on_failure("reading pending events"), self._reader() as connection:
+            return [_row(row) for row in connection.execute(query)]
+
+    def get(self, inbox_id: int) -> InboxRow | None:
+        with unavailable_on_failure("reading an event"), self._reader() as connection:
+            row = connection.execute(select(inbox).where(inbox.c.id == inbox_id)).first()
+        return None if row is None else _row(row)
+
+    # -- cursors -----------------------------------------------------------------------------
+
+    def get_cursor(self, name: str) -> str | None:
+        with unavailable_on_failure("reading a cursor"), self._reader() as connection:
+            value = connection.execute(
+                select(cursors.c.value).where(cursors.c.name == name)
+            ).scalar()
+        return cast("str | None", value)
+
+    def set_cursor(self, name: str, value: str, *, now: datetime | None = None) -> None:
+        moment = now or _utcnow()
+        statement = self._insert(cursors).values(name=name, value=value, updated_at=moment)
+        statement = statement.on_conflict_do_update(
+            index_elements=[cursors.c.name], set_={"value": value, "updated_at": moment}
+        )
+        with unavailable_on_failure("saving a cursor"), self._engine.begin() as connection:
+            connection.execute(statement)
+
+
+__all__ = ["Store"]
