@@ -100,6 +100,9 @@ class EscalationMapping(_Frozen):
     reopen_window_days: float = Field(default=7, ge=0)
     link_type: str = "Relates"
     statuses: EscalationStatuses = EscalationStatuses()
+    # PagerDuty v3 webhooks name the service (`event.data.service.id`), not the customer:
+    # service id -> customer alias.
+    pagerduty_services: dict[str, str] = {}
 
     @field_validator("severity_priority")
     @classmethod
@@ -200,6 +203,13 @@ def load_mappings(directory: Path) -> Mappings:
                 f"(known: {', '.join(sorted(by_tier))})."
             )
         by_alias[customer.alias] = customer
+    for service, alias in escalation.pagerduty_services.items():
+        if alias not in by_alias:
+            raise ConfigError(
+                f"{directory / 'escalation.yaml'}: pagerduty_services maps {service!r} to "
+                f"customer {alias!r}, which customers.yaml does not define "
+                f"(known: {', '.join(sorted(by_alias))})."
+            )
     try:
         catalog.activity("escalation-management")
     except KeyError:
