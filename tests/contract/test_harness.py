@@ -181,12 +181,20 @@ def test_a_response_date_time_in_another_form_fails(cloud: ContractValidator) ->
     assert "at $.started: '25/11/2026' is not a 'date-time'" in message
 
 
-def test_validate_query_python_bool_is_read_as_lowercase_only_on_search(
-    dc: ContractValidator,
+def test_validate_query_python_bool_is_read_as_lowercase_only_on_cloud_search(
+    cloud: ContractValidator, dc: ContractValidator
 ) -> None:
+    gone = {"errorMessages": ["The requested API has been removed."], "errors": {}}
+    request, response = exchange("GET", "/rest/api/2/search?jql=x&validateQuery=True", 410, gone)
+    assert cloud.validate(request, response).allowances == (
+        "validateQuery-python-bool",
+        "cloud-search-410",
+    )
+    assert failures(cloud, "GET", "/rest/api/2/search?jql=x&validateQuery=Maybe", 410, gone)
+    # The DC file types validateQuery boolean, which reads `True` as it is: no allowance used.
     page = {"startAt": 0, "maxResults": 50, "total": 0, "issues": []}
     request, response = exchange("GET", "/rest/api/2/search?jql=x&validateQuery=True", 200, page)
-    assert dc.validate(request, response).allowances == ("validateQuery-python-bool",)
+    assert dc.validate(request, response).allowances == ()
     assert failures(dc, "GET", "/rest/api/2/search?jql=x&validateQuery=Maybe", 200, page)
 
 

@@ -125,15 +125,16 @@ JIRA_DATE_TIME: Final = DateTimeFormat(
 
 VALIDATE_QUERY_PYTHON_BOOL: Final = QueryValueRewrite(
     key="validateQuery-python-bool",
-    deployments=BOTH,
+    deployments=CLOUD_ONLY,
     methods=frozenset({"GET"}),
     paths=_v2_and_v3("/rest/api/{v}/search"),
     parameter="validateQuery",
     rewrites=(("True", "true"), ("False", "false")),
     reason=(
         "jira 3.10.5 `search_issues` passes validate_query as a Python bool, which requests "
-        "renders `True`/`False`; the contract allows strict|warn|none|true|false (Cloud) or a "
-        "boolean (DC), and Jira reads the value case-insensitively."
+        "renders `True`/`False`; the Cloud file's enum is strict|warn|none|true|false and Jira "
+        "reads the value case-insensitively. (The DC file types it boolean, which already "
+        "reads `True`, so DC needs no allowance.)"
     ),
 )
 
