@@ -1,0 +1,93 @@
+"""How a sandbox is started: Cloud or Data Center, where it listens, its seed and its knobs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Mode = Literal["cloud", "datacenter"]
+FaultKind = Literal["500", "502", "503", "drop", "timeout"]
+FAULT_KINDS: tuple[FaultKind, ...] = ("500", "502", "503", "drop", "timeout")
+
+_RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:/\s*(s|sec|second|m|min|minute))?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class KnobSettings:
+    """The realism knobs (all off by default); changeable at run time through `/_sandbox/knobs`.
+
+    - `latency_ms`: added to every Jira API call before it is answered.
+    - `rate_limit_per_s` / `rate_limit_burst`: a token bucket over all Jira API calls; when it is
+      empty the call gets Jira Cloud's 429 with `Retry-After`, `X-RateLimit-*` and
+      `RateLimit-Reason: jira-burst-based`. The burst defaults to one second's worth of calls.
+    - `fault_rate`: the share of calls (0.0-1.0) that fail with one of `fault_kinds`: a 500, 502
+      or 503 in Jira's error shape, a dropped connection (`drop`: the socket is closed without an
+      answer), or a read timeout (`timeout`: no answer for `fault_stall_ms`). `fault_seed` makes
+      the draw repeatable. For writes (POST, PUT, DELETE), `fault_after_write` is the share of
+      injected faults that strike after the write was applied (the answer is lost, the change
+      is not).
+    - `index_lag_ms`: a created or edited issue shows in JQL search only this long after the
+      write, unless the search names it in `reconcileIssues` (Cloud's read-after-write).
+    """
+
+    latency_ms: int = 0
+    rate_limit_per_s: float | None = None
+    rate_limit_burst: int | None = None
+    fault_rate: float = 0.0
+    fault_kinds: tuple[FaultKind, ...] = FAULT_KINDS
+    fault_stall_ms: int = 15000
+    fault_seed: int | None = None
+    fault_after_write: float = 0.5
+    index_lag_ms: int = 0
+
+    def problems(self) -> list[str]:
+        """What is wrong with these settings, in words a user can act on."""
+        found: list[str] = []
+        if self.latency_ms < 0:
+            found.append("latencyMs must be 0 or more")
+        if self.rate_limit_per_s is not None and self.rate_limit_per_s <= 0:
+            found.append("rateLimitPerSecond must be more than 0 (or null to switch it off)")
+        if self.rate_limit_burst is not None and self.rate_limit_burst < 1:
+            found.append("rateLimitBurst must be at least 1")
+        if not 0.0 <= self.fault_rate <= 1.0:
+            found.append("faultRate must be between 0.0 and 1.0")
+        unknown = [kind for kind in self.fault_kinds if kind not in FAULT_KINDS]
+        if unknown or not self.fault_kinds:
+            found.append(f"faultKinds must be a non-empty list drawn from {list(FAULT_KINDS)}")
+        if not 0.0 <= self.fault_after_write <= 1.0:
+            found.append("faultAfterWrite must be between 0.0 and 1.0")
+        if self.fault_stall_ms < 0:
+            found.append("faultStallMs must be 0 or more")
+        if self.index_lag_ms < 0:
+            found.append("indexLagMs must be 0 or more")
+        return found
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Everything `start_sandbox` and `create_app` need; `port=0` picks a free port."""
+
+    mode: Mode = "cloud"
+    host: str = "127.0.0.1"
+    port: int = 0
+    seed_path: Path | None = None
+    knobs: KnobSettings = field(default_factory=KnobSettings)
+
+    @property
+    def is_cloud(self) -> bool:
+        return self.mode == "cloud"
+
+
+def parse_rate(text: str) -> float:
+    """`"5/s"`, `"5"` or `"120/min"` -> calls per second. Raises ValueError with the reason."""
+    match = _RATE.match(text)
+    if not match:
+        raise ValueError(f"rate limit {text!r} is not of the form N/s or N/min (e.g. 5/s)")
+    value = float(match.group(1))
+    unit = (match.group(2) or "s").lower()
+    per_second = value / 60 if unit.startswith("m") else value
+    if per_second <= 0:
+        raise ValueError(f"rate limit {text!r} must be more than 0")
+    return per_second
