@@ -5,4 +5,8 @@ sandbox can be started the same way in tests, the demo and the benchmarks; contr
 of Jira traffic lives in `tests.support.contract`.
 """
 
-pytest_plugins: list[str] = ["tests.support.contract", "tests.support.database"]
+pytest_plugins: list[str] = [
+    "csp_jira_sync.sandbox.pytest_plugin",
+    "tests.support.contract",
+    "tests.support.database",
+]

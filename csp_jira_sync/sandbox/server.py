@@ -53,6 +53,10 @@ class RunningSandbox:
         user = self.sandbox.state.users[name]
         return user.name, user.token
 
+    def reset(self) -> None:
+        """Back to the seed (issues, stats, knobs, clock), without an HTTP round trip."""
+        self.sandbox.reset()
+
     def stop(self) -> None:
         self.admin.close()
         if not self._thread.is_alive():
