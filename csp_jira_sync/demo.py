@@ -22,6 +22,7 @@ import requests
 from pydantic import SecretStr
 from standardwebhooks import Webhook
 
+from csp_jira_sync import ledger
 from csp_jira_sync.bootstrap import App, build_app
 from csp_jira_sync.daemon import start_daemon
 from csp_jira_sync.demo_stream import StreamItem, escalation_stream
@@ -106,6 +107,24 @@ def wait_until_drained(app: App, progress: Progress, timeout: float = 120.0) -> 
     raise TimeoutError(f"the queue did not drain in {timeout:.0f} s: {app.store.depth()}")
 
 
+def read_back(app: App) -> list[FoundIssue]:
+    """Every issue the daemon created, read from Jira. Search is eventually consistent, so the
+    ids the daemon knows are named in `reconcileIssues` (at most 50 per search, as in Jira)."""
+    with app.store.engine.begin() as conn:
+        known = [
+            issue.id
+            for kind in ("escalation", "request")
+            for _, _, issue in ledger.issues_of_kind(conn, kind)
+        ]
+    found: dict[str, FoundIssue] = {}
+    for start in range(0, len(known), 50):
+        chunk = known[start : start + 50]
+        jql = f"id in ({', '.join(chunk)}) ORDER BY key ASC"
+        for issue in app.gateway.search(jql, reconcile=chunk):
+            found[issue.ref.id] = issue
+    return sorted(found.values(), key=lambda i: int(i.ref.id))
+
+
 def run_demo(
     workdir: Path, *, escalations: int = 24, progress: Progress | None = None
 ) -> DemoResult:
@@ -131,7 +150,7 @@ def run_demo(
             send_stream(daemon.base_url, secret, stream, result, report)
             wait_until_drained(app, report)
         result.queue = app.store.depth()
-        result.jira_calls = sandbox.admin.api_calls()  # before the read-back below
-        result.issues = list(app.gateway.search("project = CSP AND labels = csp ORDER BY key ASC"))
+        result.jira_calls = int(sandbox.admin.stats()["total"])  # before the read-back below
+        result.issues = read_back(app)
         app.close()
     return result

@@ -11,6 +11,10 @@ from csp_jira_sync.cli.app import app
 from csp_jira_sync.cli.output import FORMAT_OPTION, Format, console, emit_json, table
 
 
+def _with_prefix(labels: tuple[str, ...], prefix: str) -> str:
+    return next((label.removeprefix(prefix) for label in labels if label.startswith(prefix)), "")
+
+
 @app.command()
 def demo(
     escalations: int = typer.Option(24, min=1, max=2000, help="how many NOC escalations to send"),
@@ -42,17 +46,9 @@ def demo(
             "key": issue.ref.key,
             "status": issue.status,
             "summary": issue.summary,
-            "customer": next(
-                (
-                    label.removeprefix("csp-customer-")
-                    for label in issue.labels
-                    if label.startswith("csp-customer-")
-                ),
-                "",
-            ),
-            "labels": [
-                label for label in issue.labels if label.startswith(("csp-cat-", "csp-act-"))
-            ],
+            "customer": _with_prefix(issue.labels, "csp-customer-"),
+            "labels": list(issue.labels),
+            "activity": _with_prefix(issue.labels, "csp-act-"),
         }
         for issue in result.issues
     ]
@@ -72,9 +68,9 @@ def demo(
     console.print(
         table(
             "What landed in Jira",
-            ["key", "customer", "status", "summary", "CSP labels"],
+            ["key", "customer", "status", "CSP activity", "summary"],
             [
-                (i["key"], i["customer"], i["status"], i["summary"][:70], " ".join(i["labels"]))
+                (i["key"], i["customer"], i["status"], i["activity"], i["summary"][:60])
                 for i in issues
             ],
         )

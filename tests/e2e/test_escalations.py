@@ -73,11 +73,11 @@ def test_a_redelivered_event_is_answered_but_adds_no_second_comment(daemon: Daem
 def test_many_events_for_one_escalation_in_a_burst_give_one_issue_despite_index_lag(
     daemon: Daemon, sandbox: Any
 ) -> None:
-    sandbox.admin.set_knobs(index_lag_ms=2000)
+    sandbox.admin.set_knobs(indexLagMs=2000)
     for n in range(5):
         daemon.post(noc_event(f"burst-{n}", "open", T0 + timedelta(seconds=n)))
     daemon.drain()
-    sandbox.admin.set_knobs(index_lag_ms=0)
+    sandbox.admin.set_knobs(indexLagMs=0)
     assert len(daemon.issues()) == 1
 
 
@@ -141,7 +141,7 @@ def test_human_edits_in_jira_are_never_overwritten(daemon: Daemon) -> None:
 def test_jira_down_for_a_while_loses_nothing_and_duplicates_nothing(
     daemon: Daemon, sandbox: Any
 ) -> None:
-    sandbox.admin.set_knobs(fault_rate=1.0, fault_kinds=["503"])
+    sandbox.admin.set_knobs(faultRate=1.0, faultKinds=["503"])
     for n in range(3):
         assert (
             daemon.post(noc_event(f"down-{n}", escalation_id=f"NOC-{200 + n}")).status_code == 202
@@ -151,7 +151,7 @@ def test_jira_down_for_a_while_loses_nothing_and_duplicates_nothing(
 
     time.sleep(1.0)
     assert daemon.app.store.depth().get("pending", 0) == 3
-    sandbox.admin.set_knobs(fault_rate=0.0)
+    sandbox.admin.set_knobs(faultRate=0.0)
     daemon.drain(timeout=60)
     issues = daemon.issues()
     assert sorted(i.fields.summary.split("]")[0] for i in issues) == [
@@ -162,11 +162,11 @@ def test_jira_down_for_a_while_loses_nothing_and_duplicates_nothing(
 
 
 def test_jira_429s_are_waited_out_and_every_event_lands(daemon: Daemon, sandbox: Any) -> None:
-    sandbox.admin.set_knobs(rate_limit_per_s=5, rate_limit_burst=2)
+    sandbox.admin.set_knobs(rateLimitPerSecond=5, rateLimitBurst=2)
     for n in range(8):
         daemon.post(noc_event(f"rl-{n}", escalation_id=f"NOC-{300 + n}"))
     daemon.drain(timeout=60)
-    sandbox.admin.set_knobs(rate_limit_per_s=None)
+    sandbox.admin.set_knobs(rateLimitPerSecond=None)
     assert len(daemon.issues()) == 8
     assert daemon.app.store.depth().get("dead", 0) == 0
 
