@@ -15,8 +15,8 @@ from typing import Any, Literal
 import jira
 import requests
 
-from csp_jira_sync.errors import JiraPermanent
-from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueRef
+from csp_jira_sync.errors import JiraError, JiraPermanent
+from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueLink, IssueRef
 from csp_jira_sync.jira.retry import RetryPolicy
 from csp_jira_sync.jira.text import fit_description, from_adf, to_adf
 from csp_jira_sync.settings import Settings
@@ -139,8 +139,38 @@ class JiraGateway:
                     for link in draft.links
                 ]
             }
-        created = self._send("POST", "issue", operation="create", idempotent=False, body=body)
+        try:
+            created = self._send("POST", "issue", operation="create", idempotent=False, body=body)
+        except JiraPermanent as exc:
+            if not draft.links or "issuelinks" not in str(exc):
+                raise
+            # "Linked Issues" is not on this project's create screen (jiralert #95): a refused
+            # create did not land, so create without the link and link in a second call.
+            del body["update"]
+            created = self._send("POST", "issue", operation="create", idempotent=False, body=body)
+            ref = IssueRef(id=str(created["id"]), key=str(created["key"]))
+            for link in draft.links:
+                try:
+                    self.link(ref, link)
+                except JiraError as link_error:
+                    # The issue exists and must be recorded; a missing link is not worth a
+                    # second issue. Logged for the nightly reconciliation to repair.
+                    log.warning("jira.link_failed issue=%s error=%s", ref.key, link_error)
+            return ref
         return IssueRef(id=str(created["id"]), key=str(created["key"]))
+
+    def link(self, issue: IssueRef, link: IssueLink) -> None:
+        self._send(
+            "POST",
+            "issueLink",
+            operation="link",
+            idempotent=False,
+            body={
+                "type": {"name": link.type_name},
+                "inwardIssue": {"key": issue.key},
+                "outwardIssue": {"key": link.outward_issue_key},
+            },
+        )
 
     def find_by_label(self, label: str, *, reconcile: Sequence[str] = ()) -> list[IssueRef]:
         """Issues carrying `label` in the project-independent index. On Cloud, ids named in

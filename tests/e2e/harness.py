@@ -53,7 +53,6 @@ class Daemon:
         return jira.JIRA(
             server=self.jira_url,
             basic_auth=("csp.alice", "csp.alice-token"),
-            get_server_info=False,
             max_retries=0,
         )
 
