@@ -53,7 +53,7 @@ def sandbox(
     except ValueError as error:
         raise fail(f"--rate-limit: {error}") from None
     config = SandboxConfig(
-        mode=mode.value,  # type: ignore[arg-type]  # StrEnum values are the Mode literals
+        mode=mode.value,
         host=host,
         port=port,
         seed_path=seed,

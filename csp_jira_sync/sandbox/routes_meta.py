@@ -176,7 +176,7 @@ async def user_search(call: Call) -> Response:
             for u in users
             if any(
                 part.lower().startswith(needle) or needle in part.lower()
-                for part in (u.name, u.display_name, u.email)
+                for part in (u.name, u.display_name, u.email, u.account_id)
             )
         ]
     page, _, _ = _page(call, users)

@@ -29,7 +29,8 @@ async def list_issue_worklogs(call: Call) -> Response:
         )
         after = call.query_int("startedAfter", -(2**62))
         before = call.query_int("startedBefore", 2**62)
-        chosen = [w for w in issue.worklogs if after <= w.started_ms < before]
+        # "after which" / "before which": both bounds are exclusive.
+        chosen = [w for w in issue.worklogs if after < w.started_ms < before]
         expand = _with_properties(call)
         page = [
             call.render.worklog(w, with_properties=expand) for w in chosen[start : start + size]
