@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -190,15 +190,29 @@ _EMPTY_TESTS: dict[Kind, Callable[[FieldSpec], Predicate]] = {
 # --- "equals one of" per kind -------------------------------------------------------------
 
 
+def _memo_folded_in(folded: frozenset[str]) -> Callable[[str], bool]:
+    """`name.casefold() in folded`, remembered per name: a search meets few distinct names."""
+    memo: dict[str, bool] = {}
+
+    def folded_in(name: str) -> bool:
+        known = memo.get(name)
+        if known is None:
+            known = memo[name] = name.casefold() in folded
+        return known
+
+    return folded_in
+
+
 def _project_member(spec: FieldSpec, values: Sequence[Value]) -> Binder:
     folded = _folded(values)
     keys = frozenset(v for v in folded if not v.isdigit())
     ids = frozenset(int(v) for v in folded if v.isdigit())
 
-    def matches(doc: IssueDoc) -> bool:
-        return doc.project_key.casefold() in keys or doc.project_id in ids
+    def bind(ctx: JqlContext) -> Predicate:
+        key_in = _memo_folded_in(keys)
+        return lambda doc: key_in(doc.project_key) or doc.project_id in ids
 
-    return lambda ctx: matches
+    return bind
 
 
 def _key_member(spec: FieldSpec, values: Sequence[Value]) -> Binder:
@@ -222,21 +236,28 @@ def _name_member(spec: FieldSpec, values: Sequence[Value]) -> Binder:
     folded = _folded(values)
     get = operator.attrgetter(_ATTRIBUTE[spec.name])
 
-    def matches(doc: IssueDoc) -> bool:
-        value = get(doc)
-        return value is not None and value.casefold() in folded
+    def bind(ctx: JqlContext) -> Predicate:
+        name_in = _memo_folded_in(folded)
 
-    return lambda ctx: matches
+        def matches(doc: IssueDoc) -> bool:
+            value = get(doc)
+            return value is not None and name_in(value)
+
+        return matches
+
+    return bind
 
 
 def _status_category_member(spec: FieldSpec, values: Sequence[Value]) -> Binder:
     wanted = frozenset(STATUS_CATEGORIES[v] for v in _folded(values))
+    # The doc carries the category's name; accept its key or id spelling too.
+    names = frozenset(alias for alias, name in STATUS_CATEGORIES.items() if name in wanted)
 
-    def matches(doc: IssueDoc) -> bool:
-        folded = doc.status_category.casefold()
-        return STATUS_CATEGORIES.get(folded, folded) in wanted
+    def bind(ctx: JqlContext) -> Predicate:
+        category_in = _memo_folded_in(names)
+        return lambda doc: category_in(doc.status_category)
 
-    return lambda ctx: matches
+    return bind
 
 
 def _labels_member(spec: FieldSpec, values: Sequence[Value]) -> Binder:
@@ -260,10 +281,9 @@ def _user_member(spec: FieldSpec, values: Sequence[Value]) -> Binder:
             if user is not None:
                 current.add(user.account_id)
 
-        def matches(doc: IssueDoc) -> bool:
-            user: UserRef | None = get(doc)
-            if user is None:
-                return False
+        memo: dict[UserRef, bool] = {}  # a search meets few distinct users
+
+        def user_matches(user: UserRef) -> bool:
             return user.account_id in current or not folded.isdisjoint(
                 (
                     user.account_id.casefold(),
@@ -272,6 +292,15 @@ def _user_member(spec: FieldSpec, values: Sequence[Value]) -> Binder:
                     user.display_name.casefold(),
                 )
             )
+
+        def matches(doc: IssueDoc) -> bool:
+            user: UserRef | None = get(doc)
+            if user is None:
+                return False
+            known = memo.get(user)
+            if known is None:
+                known = memo[user] = user_matches(user)
+            return known
 
         return matches
 
@@ -316,6 +345,12 @@ _MEMBERSHIP: dict[Kind, Callable[[FieldSpec, Sequence[Value]], Binder]] = {
 
 
 def _date_bounds(value: Value, ctx: JqlContext) -> tuple[datetime, datetime]:
+    """[start, end) in UTC: comparing datetimes that share a tzinfo skips utcoffset() calls."""
+    start, end = _local_bounds(value, ctx)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _local_bounds(value: Value, ctx: JqlContext) -> tuple[datetime, datetime]:
     if isinstance(value, FunctionCall):
         moment = resolve_date(value, ctx)
         return moment, moment + ONE_MS
@@ -443,7 +478,11 @@ def _text_clause(spec: FieldSpec, clause: Clause) -> Binder:
     query = compile_text_query(operand.value)
 
     def contains(doc: IssueDoc) -> bool:
-        return any(query.matches(analyse(text)) for text in texts(doc))
+        # A plain loop: any() over a generator costs more than the match itself here.
+        for text in texts(doc):  # noqa: SIM110
+            if query(analyse(text)):
+                return True
+        return False
 
     if op == LIKE:
         return lambda ctx: contains

@@ -55,7 +55,9 @@ def resolve_order(keys: tuple[SortKey, ...]) -> tuple[SortField, ...]:
 def sort_docs(
     docs: Iterable[IssueDoc], order: tuple[SortField, ...], ctx: JqlContext
 ) -> list[IssueDoc]:
-    result = sorted(docs, key=_by_id)
+    result = list(docs)
+    if order[-1].field != "key":  # the key is unique: no ties left to break
+        result.sort(key=_by_id)
     # Python's sort is stable: sorting by the last key first leaves the first key in charge.
     for sort_field in reversed(order):
         result.sort(key=_sort_value(sort_field.field, ctx), reverse=sort_field.descending)

@@ -54,10 +54,8 @@ def analyse(text: str) -> Analysed:
 
 
 Matcher = Callable[[Analysed], bool]
-
-
-def _term(word_stem: str) -> Matcher:
-    return lambda a: word_stem in a.stem_set
+# A query item: a bare stem (the common case, tested with set operations) or a matcher.
+Item = str | Matcher
 
 
 def _phrase(stems: tuple[str, ...]) -> Matcher:
@@ -80,31 +78,59 @@ def _wildcard(pattern: str) -> Matcher:
     return lambda a: any(regex.fullmatch(w) for w in a.words)
 
 
-def _matcher(text: str, phrase: bool) -> Matcher | None:
+def _item(text: str, phrase: bool) -> Item | None:
     """One query item; None when nothing of it survives analysis (a stop word, punctuation)."""
     if not phrase and ("*" in text or "?" in text):
         return _wildcard(text.lower())
     stems = analyse(text).stems
     if not stems:
         return None
-    return _term(stems[0]) if len(stems) == 1 else _phrase(stems)
+    return stems[0] if len(stems) == 1 else _phrase(stems)
+
+
+def _as_matcher(item: Item) -> Matcher:
+    if isinstance(item, str):
+        return lambda a: item in a.stem_set
+    return item
 
 
 @dataclass(frozen=True, slots=True)
 class TextQuery:
-    """All `required` groups must match (each group: any of its matchers); no `excluded` may."""
+    """All `required` groups must match (each group: any of its items); no `excluded` may."""
 
-    required: tuple[tuple[Matcher, ...], ...]
-    excluded: tuple[Matcher, ...]
+    required: tuple[tuple[Item, ...], ...]
+    excluded: tuple[Item, ...]
 
-    def matches(self, a: Analysed) -> bool:
-        # Lucene answers a query with no positive term with nothing, so do we.
+    def compile(self) -> Matcher:
+        """One closure for the query: plain words become a subset and a disjointness test."""
         if not self.required:
-            return False
-        for group in self.required:
-            if not any(m(a) for m in group):
+            # Lucene answers a query with no positive term with nothing, so do we.
+            return lambda a: False
+        must = frozenset(g[0] for g in self.required if len(g) == 1 and isinstance(g[0], str))
+        groups = [
+            tuple(_as_matcher(i) for i in g)
+            for g in self.required
+            if not (len(g) == 1 and isinstance(g[0], str))
+        ]
+        must_not = frozenset(i for i in self.excluded if isinstance(i, str))
+        excluded = [i for i in self.excluded if not isinstance(i, str)]
+
+        def matches(a: Analysed) -> bool:
+            stem_set = a.stem_set
+            if not must <= stem_set or not must_not.isdisjoint(stem_set):
                 return False
-        return not any(m(a) for m in self.excluded)
+            for group in groups:
+                for matcher in group:
+                    if matcher(a):
+                        break
+                else:
+                    return False
+            for matcher in excluded:  # noqa: SIM110 - plain loops: this runs per issue
+                if matcher(a):
+                    return False
+            return True
+
+        return matches
 
 
 def _starts_with_wildcard(value: str) -> str | None:
@@ -129,9 +155,14 @@ def validate(value: str, field: str) -> list[str]:
 
 
 @lru_cache(maxsize=4096)
-def compile_text_query(value: str) -> TextQuery:
-    required: list[list[Matcher]] = []
-    excluded: list[Matcher] = []
+def compile_text_query(value: str) -> Matcher:
+    """The matcher for a validated text query, over analysed field texts."""
+    return parse_text_query(value).compile()
+
+
+def parse_text_query(value: str) -> TextQuery:
+    required: list[list[Item]] = []
+    excluded: list[Item] = []
     join_next = False
     for match in _ITEM.finditer(value):
         prefix, quoted, word = match.groups()
@@ -140,15 +171,15 @@ def compile_text_query(value: str) -> TextQuery:
             continue
         if quoted is None and word in ("AND", "&&"):
             continue
-        matcher = _matcher(quoted if quoted is not None else word, phrase=quoted is not None)
-        if matcher is None:
+        item = _item(quoted if quoted is not None else word, phrase=quoted is not None)
+        if item is None:
             join_next = False
             continue
         if prefix and prefix.strip() in ("-", "NOT"):
-            excluded.append(matcher)
+            excluded.append(item)
         elif join_next:
-            required[-1].append(matcher)
+            required[-1].append(item)
         else:
-            required.append([matcher])
+            required.append([item])
         join_next = False
     return TextQuery(tuple(tuple(g) for g in required), tuple(excluded))
