@@ -1,0 +1,83 @@
+"""Reading `classification.yaml` (the only I/O of the classifier), checked against the catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from csp_jira_sync.catalog import Catalog
+from csp_jira_sync.classify.rules import ClassificationRules
+from csp_jira_sync.errors import ConfigError
+from csp_jira_sync.yaml_source import YamlDocument, load_yaml
+
+RULES_FILE = "classification.yaml"
+
+
+def load_classification_rules(directory: Path, catalog: Catalog) -> ClassificationRules:
+    """Load `directory/classification.yaml`; every error names the file and the line."""
+    path = directory / RULES_FILE
+    if not path.exists():
+        raise ConfigError(
+            f"{path}: missing; the classifier needs {RULES_FILE} next to catalog.yaml."
+        )
+    document = load_yaml(path)
+    try:
+        rules = ClassificationRules.model_validate(document.data)
+    except ValidationError as exc:
+        problems = [
+            _where(document, tuple(error["loc"])) + f": {_dotted(error['loc'])}: {_explain(error)}"
+            for error in exc.errors()
+        ]
+        raise ConfigError("invalid classification rules:\n  " + "\n  ".join(problems)) from None
+    problems = _cross_check(rules, catalog, document)
+    if problems:
+        raise ConfigError("invalid classification rules:\n  " + "\n  ".join(problems))
+    return rules
+
+
+def _cross_check(rules: ClassificationRules, catalog: Catalog, document: YamlDocument) -> list[str]:
+    problems: list[str] = []
+    known = {a.slug for a in catalog.activities()}
+    for slug in rules.activities:
+        if slug not in known:
+            problems.append(
+                f"{_where(document, ('activities', slug))}: activities.{slug}: not an activity of "
+                f"catalog.yaml (known: {', '.join(sorted(known))})"
+            )
+    for slug in sorted(known - set(rules.activities)):
+        problems.append(
+            f"{_where(document, ('activities',))}: activities: no rules for catalog activity "
+            f"{slug!r}; it could never be chosen. Add rules for it."
+        )
+    seen: dict[str, str] = {}
+    for section in ("activities", "out_of_scope"):
+        targets: dict[str, Any] = getattr(rules, section)
+        for name, target in targets.items():
+            for index, rule in enumerate(target.rules):
+                where = _where(document, (section, name, "rules", index, "id"))
+                if rule.id in seen:
+                    problems.append(
+                        f"{where}: rule id {rule.id!r} is already used at {seen[rule.id]}"
+                    )
+                else:
+                    seen[rule.id] = where
+    return problems
+
+
+def _where(document: YamlDocument, location: Sequence[int | str]) -> str:
+    line = document.line_of(location)
+    return f"{document.path}:{line}" if line else str(document.path)
+
+
+def _dotted(location: Sequence[Any]) -> str:
+    return ".".join(str(p) for p in location) or "(top level)"
+
+
+def _explain(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown key (check its spelling against the header of classification.yaml)"
+    message: str = error["msg"]
+    return message.removeprefix("Value error, ")
