@@ -276,3 +276,40 @@ def test_current_user_follows_the_context_not_the_parse() -> None:
     query = parse_jql("assignee = currentUser()")
     assert {d.key for d in query.search(ASSIGNED, context(user=BOB))} == {"CSP-2"}
     assert {d.key for d in query.search(ASSIGNED, context(user=ALICE))} == {"CSP-1"}
+
+
+# --- other spellings the server knows: ids, project names ---------------------------------
+
+ALIASED = [
+    issue(1, status="In Progress", status_category="In Progress", priority="High"),
+    issue(2, issuetype="Incident", priority="Low"),
+    issue(3, project="OPS"),
+]
+ALIASES = {
+    "project": {"CSP Service": "CSP", "Operations": "OPS"},
+    "status": {"10001": "In Progress", "10000": "To Do"},
+    "issuetype": {"10002": "Incident"},
+    "priority": {"2": "High", "3": "Medium"},
+}
+
+
+@pytest.mark.parametrize(
+    ("jql", "expected"),
+    [
+        ('project = "csp service"', {"CSP-1", "CSP-2"}),
+        ("project in (Operations, CSP)", {"CSP-1", "CSP-2", "OPS-3"}),
+        ("status = 10001", {"CSP-1"}),
+        ("status != 10001", {"CSP-2", "OPS-3"}),
+        ("issuetype in (10002)", {"CSP-2"}),
+        ("priority = 2", {"CSP-1"}),
+        ("priority < 3", {"CSP-2"}),
+        ("priority >= 2", {"CSP-1"}),
+    ],
+)
+def test_ids_and_names_the_server_maps_find_the_same_issues(jql: str, expected: set[str]) -> None:
+    assert matching(jql, ALIASED, context(value_aliases=ALIASES)) == expected
+
+
+def test_without_aliases_an_id_matches_only_a_value_spelled_so() -> None:
+    assert matching("status = 10001", ALIASED) == set()
+    assert matching('project = "CSP Service"', ALIASED) == set()

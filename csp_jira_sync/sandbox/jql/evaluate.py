@@ -190,6 +190,15 @@ _EMPTY_TESTS: dict[Kind, Callable[[FieldSpec], Predicate]] = {
 # --- "equals one of" per kind -------------------------------------------------------------
 
 
+def _with_aliases(folded: frozenset[str], field: str, ctx: JqlContext) -> frozenset[str]:
+    """`folded` plus the doc-side values its aliases (ids, project names) stand for."""
+    aliases = ctx.value_aliases.get(field)
+    if not aliases:
+        return folded
+    lookup_folded = {alias.casefold(): value.casefold() for alias, value in aliases.items()}
+    return folded | {lookup_folded[v] for v in folded if v in lookup_folded}
+
+
 def _memo_folded_in(folded: frozenset[str]) -> Callable[[str], bool]:
     """`name.casefold() in folded`, remembered per name: a search meets few distinct names."""
     memo: dict[str, bool] = {}
@@ -209,7 +218,7 @@ def _project_member(spec: FieldSpec, values: Sequence[Value]) -> Binder:
     ids = frozenset(int(v) for v in folded if v.isdigit())
 
     def bind(ctx: JqlContext) -> Predicate:
-        key_in = _memo_folded_in(keys)
+        key_in = _memo_folded_in(_with_aliases(keys, spec.name, ctx))
         return lambda doc: key_in(doc.project_key) or doc.project_id in ids
 
     return bind
@@ -237,7 +246,7 @@ def _name_member(spec: FieldSpec, values: Sequence[Value]) -> Binder:
     get = operator.attrgetter(_ATTRIBUTE[spec.name])
 
     def bind(ctx: JqlContext) -> Predicate:
-        name_in = _memo_folded_in(folded)
+        name_in = _memo_folded_in(_with_aliases(folded, spec.name, ctx))
 
         def matches(doc: IssueDoc) -> bool:
             value = get(doc)
@@ -405,9 +414,11 @@ def _priority_compare(spec: FieldSpec, compare: Callable[[Any, Any], bool], valu
     def bind(ctx: JqlContext) -> Predicate:
         # Higher priority is "greater": `priority > Medium` finds High and Highest.
         rank = priority_ranks(ctx.priority_order)
-        if wanted not in rank:
+        names = {wanted} if wanted in rank else _with_aliases(frozenset({wanted}), spec.name, ctx)
+        ranked = [rank[name] for name in names if name in rank]
+        if not ranked:
             return _never
-        threshold = rank[wanted]
+        threshold = ranked[0]
 
         def matches(doc: IssueDoc) -> bool:
             own = doc.priority
@@ -421,18 +432,11 @@ def _priority_compare(spec: FieldSpec, compare: Callable[[Any, Any], bool], valu
     return bind
 
 
-def _not_ordered(spec: FieldSpec, compare: Callable[[Any, Any], bool], value: Value) -> Binder:
-    raise AssertionError(f"{spec.name} takes no relational operator; validation refuses it")
-
-
+# Validation lets <, <=, >, >= through for dates, issue keys and priority only.
 _RELATIONAL: dict[Kind, Callable[[FieldSpec, Callable[[Any, Any], bool], Value], Binder]] = {
     Kind.DATE: _date_compare,
     Kind.KEY: _key_compare,
     Kind.NAME: _priority_compare,  # priority is the only NAME field with <, >
-    Kind.PROJECT: _not_ordered,
-    Kind.STATUS_CATEGORY: _not_ordered,
-    Kind.LABELS: _not_ordered,
-    Kind.USER: _not_ordered,
 }
 
 

@@ -6,7 +6,8 @@ objects, so it stays a pure function of (query, docs, context).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 # Jira's priority schemes, highest first: the Cloud default (Highest..Lowest) interleaved with
@@ -70,6 +71,13 @@ class JqlContext:
     `timezone`, as Jira reads them in the searching user's time zone (airbyte #48492 skipped
     records by assuming UTC). `first_day_of_week` drives startOfWeek()/endOfWeek(); Jira takes it
     from the user's locale and its default locale (en_US) starts weeks on Sunday.
+
+    `priority_order` lists priority names highest first (`priority > Medium`, ORDER BY).
+    `value_aliases` lets a query name things the way Jira allows but IssueDoc does not carry:
+    per field ("project", "issuetype", "status", "priority", "resolution"), other spellings
+    (an id, a project's name) mapped to the value the doc holds, e.g.
+    {"status": {"10001": "In Progress"}, "project": {"CSP Service": "CSP"}}. Keys compare
+    case-insensitively.
     """
 
     now: datetime
@@ -77,3 +85,4 @@ class JqlContext:
     current_user: UserRef | None
     first_day_of_week: int = SUNDAY
     priority_order: tuple[str, ...] = DEFAULT_PRIORITY_ORDER
+    value_aliases: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
