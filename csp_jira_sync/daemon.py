@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from csp_jira_sync.bootstrap import App
+from csp_jira_sync.receiver import set_ready
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +34,11 @@ def _worker_thread(app: App, stop: threading.Event) -> threading.Thread:
 
 def serve(app: App) -> None:
     stop = threading.Event()
+    receiver = app.receiver()
     worker = _worker_thread(app, stop)
+    set_ready(receiver, True)
     config = uvicorn.Config(
-        app.receiver(),
+        receiver,
         host=app.settings.listen_host,
         port=app.settings.listen_port,
         log_level="warning",
@@ -83,8 +86,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 def start_daemon(app: App, *, port: int | None = None, with_worker: bool = True) -> RunningDaemon:
     """Receiver (and worker) in background threads on 127.0.0.1; returns once it answers."""
     port = port or free_port()
+    receiver = app.receiver()
     config = uvicorn.Config(
-        app.receiver(), host="127.0.0.1", port=port, log_level="warning", access_log=False
+        receiver, host="127.0.0.1", port=port, log_level="warning", access_log=False
     )
     server = uvicorn.Server(config)
     server_thread = threading.Thread(target=server.run, name="csp-receiver", daemon=True)
@@ -93,6 +97,7 @@ def start_daemon(app: App, *, port: int | None = None, with_worker: bool = True)
     threads = [server_thread]
     if with_worker:
         threads.append(_worker_thread(app, stop))
+    set_ready(receiver, True)
     deadline = time.monotonic() + 10
     while not server.started:
         if time.monotonic() > deadline or not server_thread.is_alive():
