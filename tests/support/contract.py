@@ -95,10 +95,13 @@ def jira_contract(jira_contracts: JiraContracts) -> Iterator[ContractRecorder]:
     recorder = ContractRecorder(jira_contracts)
     yield recorder
     recorder.detach_all()
+    failure: str | None = None
     try:
         recorder.assert_clean()
     except ContractViolation as exc:
-        pytest.fail(str(exc), pytrace=False)
+        failure = str(exc)
+    if failure is not None:  # outside the except, so pytest shows it once, unchained
+        pytest.fail(failure, pytrace=False)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

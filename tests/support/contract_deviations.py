@@ -69,6 +69,13 @@ class DigitStringToInteger(Allowance):
 
 
 @dataclass(frozen=True)
+class NullField(Allowance):
+    """Drop one top-level JSON body field when it is null, as Jira reads it: absent."""
+
+    field: str
+
+
+@dataclass(frozen=True)
 class UndocumentedStatus(Allowance):
     """A status real Jira answers that the operation does not list; its body is checked instead."""
 
@@ -138,6 +145,20 @@ VALIDATE_QUERY_PYTHON_BOOL: Final = QueryValueRewrite(
     ),
 )
 
+DELETE_SUBTASKS_PYTHON_BOOL: Final = QueryValueRewrite(
+    key="deleteSubtasks-python-bool",
+    deployments=CLOUD_ONLY,
+    methods=frozenset({"DELETE"}),
+    paths=_v2_and_v3("/rest/api/{v}/issue/{issueIdOrKey}"),
+    parameter="deleteSubtasks",
+    rewrites=(("True", "true"), ("False", "false")),
+    reason=(
+        "jira 3.10.5 `Issue.delete(deleteSubtasks=False)` sends the Python bool as "
+        "`deleteSubtasks=False`; the Cloud file's enum is true|false and Jira reads the value "
+        "case-insensitively. (The DC file types it string, so DC needs no allowance.)"
+    ),
+)
+
 TIME_SPENT_SECONDS_AS_STRING: Final = DigitStringToInteger(
     key="timeSpentSeconds-string",
     deployments=BOTH,
@@ -150,6 +171,19 @@ TIME_SPENT_SECONDS_AS_STRING: Final = DigitStringToInteger(
     reason=(
         "jira 3.10.5 `add_worklog(timeSpentSeconds=...)` is typed `str` and sends it as given; "
         "Jira's JSON reader accepts a numeric string for the integer field."
+    ),
+)
+
+LINK_COMMENT_NULL: Final = NullField(
+    key="issueLink-comment-null",
+    deployments=BOTH,
+    methods=frozenset({"POST"}),
+    paths=_v2_and_v3("/rest/api/{v}/issueLink"),
+    field="comment",
+    reason=(
+        'jira 3.10.5 `create_issue_link` always sends `"comment": null` when no comment is '
+        "given; the file's `comment` is a non-nullable Comment object, and Jira treats null as "
+        "absent. Only a null is dropped; a comment that is sent is checked as usual."
     ),
 )
 
@@ -279,7 +313,9 @@ ALLOWED_DEVIATIONS: Final[tuple[Allowance | DateTimeFormat | ParameterRetype, ..
     JIRA_DATE_TIME,
     DC_STRING_LIST_PARAMETERS,
     VALIDATE_QUERY_PYTHON_BOOL,
+    DELETE_SUBTASKS_PYTHON_BOOL,
     TIME_SPENT_SECONDS_AS_STRING,
+    LINK_COMMENT_NULL,
     CLOUD_SEARCH_REMOVED,
     DC_HAS_NO_ENHANCED_SEARCH,
     RATE_LIMITED,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -43,6 +44,7 @@ from tests.support.contract_deviations import (
     DigitStringToInteger,
     EmptyBody,
     MultipartUpload,
+    NullField,
     QueryValueRewrite,
     UndocumentedStatus,
     allowances_of,
@@ -127,6 +129,9 @@ class ContractValidator:
 
     def check(self, request: PreparedRequest, response: Response) -> Exchange:
         """Check the exchange and return the outcome, violations included, without raising."""
+        # Read the body first: the hook runs before the client has read it, and the time to
+        # receive it belongs to the server, not to validation.
+        _ = response.content
         started = time.perf_counter()
         method = (request.method or "").upper()
         path = self._path_of(request)
@@ -240,6 +245,14 @@ class _Check:
             if any(v in mapping for v in values):
                 self.allowances.append(rewrite.key)
                 request = request.with_query(rewrite.parameter, [mapping.get(v, v) for v in values])
+        for nullable in allowances_of(NullField):
+            if not self.covered(nullable, templates) or not request.body:
+                continue
+            body = _json_or_none(request.body)
+            if isinstance(body, dict) and nullable.field in body and body[nullable.field] is None:
+                self.allowances.append(nullable.key)
+                del body[nullable.field]
+                request = replace(request, body=json.dumps(body).encode())
         for coercion in allowances_of(DigitStringToInteger):
             if not self.covered(coercion, templates) or not request.body:
                 continue
@@ -259,7 +272,12 @@ class _Check:
     ) -> None:
         on_params = request.matched(params_op)
         for validator_cls in (V30RequestSecurityValidator, V30RequestParametersValidator):
-            for error in _validator(validator_cls, params_op.spec).iter_errors(on_params):
+            with warnings.catch_warnings():
+                # The Cloud file offers OAuth2 beside basic auth and anonymous access; openapi-core
+                # has no OAuth2 provider and warns before trying the next requirement.
+                warnings.filterwarnings("ignore", "Unsupported scheme type", UserWarning)
+                errors = list(_validator(validator_cls, params_op.spec).iter_errors(on_params))
+            for error in errors:
                 self.fail("request", _describe(error))
         upload = next(
             (a for a in allowances_of(MultipartUpload) if self.covered(a, templates)), None
