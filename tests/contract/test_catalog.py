@@ -84,3 +84,9 @@ def test_group_members_are_listed_paged(cloud_http: JiraHttp) -> None:
     assert page["total"] == 3
     assert len(page["values"]) == 2
     assert page["isLast"] is False
+
+
+def test_group_members_on_data_center_are_read_by_group_name(dc_http: JiraHttp) -> None:
+    response = dc_http.get("/rest/api/2/group/member", params={"groupname": "noc-engineers"})
+    assert response.status_code == 200
+    assert sorted(u["name"] for u in response.json()["values"]) == ["noc.dave", "noc.erin"]

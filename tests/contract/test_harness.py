@@ -384,3 +384,20 @@ def test_an_empty_204_passes_only_where_jira_sends_none(cloud: ContractValidator
     assert cloud.validate(request, response).allowances == ("204-without-body",)
     (message,) = failures(cloud, "POST", "/rest/api/2/issue", 201, json_body={"fields": {}})
     assert "Missing response data" in message
+
+
+def test_a_search_hit_may_carry_only_its_id_but_not_less(cloud: ContractValidator) -> None:
+    path = "/rest/api/2/search/jql?jql=x"
+    assert failures(cloud, "GET", path, 200, {"issues": [{"id": "10001"}], "isLast": True}) == []
+    (message,) = failures(cloud, "GET", path, 200, {"issues": [{"key": "CSP-1"}], "isLast": True})
+    assert "at $.issues[0]: 'id' is a required property" in message
+
+
+def test_data_center_group_members_take_the_group_name_from_the_query(
+    dc: ContractValidator,
+) -> None:
+    page = {"values": [], "startAt": 0, "maxResults": 50, "total": 0, "isLast": True}
+    path = "/rest/api/2/group/member"
+    assert failures(dc, "GET", path + "?groupname=csp-staff", 200, page) == []
+    (message,) = failures(dc, "GET", path, 200, page)
+    assert "groupname" in message

@@ -117,6 +117,20 @@ class ParameterRetype:
     reason: str
 
 
+@dataclass(frozen=True)
+class ParameterRelocation:
+    """Move one parameter of one operation in a vendor file to where Jira reads it."""
+
+    key: str
+    deployments: frozenset[Deployment]
+    method: str
+    path: str
+    parameter: str
+    from_location: str
+    to_location: str
+    reason: str
+
+
 def _v2_and_v3(*templates: str) -> frozenset[str]:
     return frozenset(t.replace("{v}", v) for t in templates for v in ("2", "3"))
 
@@ -309,9 +323,27 @@ WRITTEN_WITHOUT_BODY: Final = EmptyBody(
     ),
 )
 
-ALLOWED_DEVIATIONS: Final[tuple[Allowance | DateTimeFormat | ParameterRetype, ...]] = (
+DC_GROUP_MEMBER_GROUPNAME: Final = ParameterRelocation(
+    key="datacenter-group-member-groupname",
+    deployments=DC_ONLY,
+    method="GET",
+    path="/rest/api/2/group/member",
+    parameter="groupname",
+    from_location="path",
+    to_location="query",
+    reason=(
+        "The DC file declares `groupname` of GET /group/member as a required path parameter, "
+        "but the path has no {groupname}; Data Center reads it from the query string "
+        "(?groupname=...), as the Cloud file says. Moved to the query, still required."
+    ),
+)
+
+ALLOWED_DEVIATIONS: Final[
+    tuple[Allowance | DateTimeFormat | ParameterRetype | ParameterRelocation, ...]
+] = (
     JIRA_DATE_TIME,
     DC_STRING_LIST_PARAMETERS,
+    DC_GROUP_MEMBER_GROUPNAME,
     VALIDATE_QUERY_PYTHON_BOOL,
     DELETE_SUBTASKS_PYTHON_BOOL,
     TIME_SPENT_SECONDS_AS_STRING,

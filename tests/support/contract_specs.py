@@ -30,7 +30,11 @@ from typing import Any
 
 from jsonschema_path import SchemaPath
 
-from tests.support.contract_deviations import DC_STRING_LIST_PARAMETERS
+from tests.support.contract_deviations import (
+    DC_GROUP_MEMBER_GROUPNAME,
+    DC_STRING_LIST_PARAMETERS,
+    ParameterRelocation,
+)
 
 CLOUD_FILE = "jira-cloud-platform-v3.openapi.json"
 DC_FILE = "jira-software-dc-10.3.openapi.json"
@@ -54,7 +58,8 @@ ISSUE_FIELD_MAPS = ("IssueBean", "IssueUpdateDetails")
 # nonetheless leaves optional (it lists `required` almost nowhere). Making them required lets the
 # contract catch a sandbox that drops them. This only ever tightens the contract.
 REQUIRED_IN_RESPONSES: dict[str, tuple[str, ...]] = {
-    "IssueBean": ("id", "key", "self"),
+    # Only `id`: /search/jql answers `{"id": ...}` alone unless fields are asked for.
+    "IssueBean": ("id",),
     "CreatedIssue": ("id", "key", "self"),
     "SearchResults": ("startAt", "maxResults", "total", "issues"),
     "SearchAndReconcileResults": ("issues",),
@@ -325,7 +330,20 @@ def _shape_datacenter(spec: Json) -> Json:
         touched += 1
     if touched == 0:
         raise ContractsUnavailable(f"{retype.key} found nothing to retype; revisit it")
+    _relocate(spec, DC_GROUP_MEMBER_GROUPNAME)
     return spec
+
+
+def _relocate(spec: Json, fix: ParameterRelocation) -> None:
+    operation = spec["paths"].get(fix.path, {}).get(fix.method.lower(), {})
+    matching = [
+        p
+        for p in operation.get("parameters", [])
+        if p.get("name") == fix.parameter and p.get("in") == fix.from_location
+    ]
+    if len(matching) != 1:
+        raise ContractsUnavailable(f"{fix.key} no longer matches the file; revisit it")
+    matching[0]["in"] = fix.to_location
 
 
 def _query_parameters(spec: Json) -> Iterator[Json]:
