@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from fastapi import FastAPI
 
+from csp_jira_sync.classify import CompiledRules, compile_rules, load_classification_rules
+from csp_jira_sync.handlers import EscalationHandler, HandlerContext, RequestHandler
 from csp_jira_sync.jira.gateway import JiraGateway, connect
 from csp_jira_sync.mappings import Mappings, load_mappings
 from csp_jira_sync.metrics import Metrics
 from csp_jira_sync.settings import Settings
 from csp_jira_sync.store import Store
-from csp_jira_sync.worker import Worker, WorkerConfig
+from csp_jira_sync.triage_pass import run_triage_pass
+from csp_jira_sync.worker import Worker, WorkerConfig, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +29,7 @@ log = logging.getLogger(__name__)
 class App:
     settings: Settings
     mappings: Mappings
+    rules: CompiledRules
     store: Store
     gateway: JiraGateway
     metrics: Metrics
@@ -38,30 +43,44 @@ class App:
             self.settings, self.mappings, self.store, self.metrics, on_accepted=self.wake.set
         )
 
+    def triage(self) -> Counter[str]:
+        """One pass over issues people created or changed in Jira (issue 4)."""
+        return run_triage_pass(
+            self.store,
+            self.gateway,
+            self.mappings,
+            self.rules,
+            project=self.settings.jira_project,
+            clock=self.worker.clock,
+        )
+
     def close(self) -> None:
         self.store.close()
-
-
-def worker_config(settings: Settings) -> WorkerConfig:
-    return WorkerConfig(
-        project=settings.jira_project,
-        search_settle=timedelta(seconds=settings.jira_search_settle_seconds),
-        batch=settings.worker_batch,
-    )
 
 
 def build_app(settings: Settings, *, mappings: Mappings | None = None) -> App:
     """Everything the daemon needs, migrated and connected (Jira is not called yet)."""
     mappings = mappings or load_mappings(settings.mappings_dir)
+    rules = compile_rules(
+        load_classification_rules(settings.mappings_dir, mappings.catalog), mappings.catalog
+    )
     store = Store.open(settings.database_url)
     store.migrate()
     metrics = Metrics()
     gateway = connect(settings, observe=metrics.jira_call)
+    context = HandlerContext(
+        store=store,
+        gateway=gateway,
+        mappings=mappings,
+        project=settings.jira_project,
+        search_settle=timedelta(seconds=settings.jira_search_settle_seconds),
+        clock=utc_now,
+    )
     worker = Worker(
         store,
-        gateway,
-        mappings,
-        worker_config(settings),
+        {"escalation": EscalationHandler(context), "request": RequestHandler(context, rules)},
+        WorkerConfig(batch=settings.worker_batch),
+        clock=utc_now,
         on_dead_letter=lambda row, reason: metrics.dead_lettered(),
     )
-    return App(settings, mappings, store, gateway, metrics, worker)
+    return App(settings, mappings, rules, store, gateway, metrics, worker)

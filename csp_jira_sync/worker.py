@@ -18,13 +18,8 @@ from typing import Protocol
 import sqlalchemy as sa
 from pydantic import ValidationError
 
-from csp_jira_sync import escalation, ledger
 from csp_jira_sync.errors import InputError, JiraPermanent, JiraTransient, StoreUnavailable
-from csp_jira_sync.events import EscalationEvent
-from csp_jira_sync.jira.gateway import JiraGateway
-from csp_jira_sync.mappings import Mappings
-from csp_jira_sync.once import Defer, apply_once, create_once
-from csp_jira_sync.references import event_marker, ref_label
+from csp_jira_sync.once import Defer
 from csp_jira_sync.store import InboxRow, Store
 from csp_jira_sync.store.schema import inbox
 
@@ -37,9 +32,6 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class WorkerConfig:
-    project: str
-    # How long Jira's search index may take to show a fresh issue before a miss is trusted.
-    search_settle: timedelta = timedelta(seconds=60)
     lease: timedelta = timedelta(minutes=2)
     retry_first: timedelta = timedelta(seconds=2)
     retry_max: timedelta = timedelta(minutes=15)
@@ -63,21 +55,16 @@ class Worker:
     def __init__(
         self,
         store: Store,
-        gateway: JiraGateway,
-        mappings: Mappings,
+        handlers: dict[str, Handler],
         config: WorkerConfig,
         *,
         clock: Callable[[], datetime] = utc_now,
-        handlers: dict[str, Handler] | None = None,
         on_dead_letter: Callable[[InboxRow, str], None] | None = None,
     ) -> None:
         self.store = store
-        self.gateway = gateway
-        self.mappings = mappings
+        self.handlers = handlers
         self.config = config
         self.clock = clock
-        self.handlers: dict[str, Handler] = {"escalation": self.handle_escalation}
-        self.handlers.update(handlers or {})
         self._on_dead_letter = on_dead_letter
 
     # -- the loop ---------------------------------------------------------------------------
@@ -210,92 +197,3 @@ class Worker:
         if retry_after is not None:
             wait = max(wait, timedelta(seconds=retry_after))
         return wait
-
-    # -- escalations ------------------------------------------------------------------------
-
-    def handle_escalation(self, row: InboxRow) -> str:
-        event = EscalationEvent.model_validate(row.payload)
-        customer = self.mappings.customer(event.customer)
-        if customer is None:
-            raise InputError(f"customer {event.customer!r} is no longer in mappings/customers.yaml")
-        kind = escalation.KIND
-        engine = self.store.engine
-        with engine.begin() as conn:
-            state = ledger.escalation_state(conn, event.escalation_id)
-            current = (
-                ledger.issue_for(conn, kind, event.escalation_id, state.generation)
-                if state
-                else None
-            )
-            applied = ledger.applied_state(conn, kind, event.event_id)
-        if applied == "applied":
-            return "duplicate"
-        decision = escalation.decide(
-            state,
-            event,
-            customer,
-            self.mappings,
-            project=self.config.project,
-            previous_issue_key=current.key if current else None,
-        )
-        marker = event_marker(kind, event.event_id)
-        action = decision.action
-        if isinstance(action, escalation.Create):
-            created = create_once(
-                engine,
-                self.gateway,
-                kind=kind,
-                subject=event.escalation_id,
-                generation=action.generation,
-                ref=ref_label(kind, event.escalation_id, action.generation),
-                draft=action.draft,
-                now=self.clock,
-                settle=self.config.search_settle,
-            )
-            issue = created.issue
-            if action.then_status and action.then_comment:
-                apply_once(
-                    engine,
-                    self.gateway,
-                    kind=kind,
-                    event_id=event.event_id,
-                    marker=marker,
-                    issue=issue,
-                    comment=action.then_comment,
-                    status=action.then_status,
-                    now=self.clock,
-                )
-            outcome = "created" if created.new else "recovered"
-        else:
-            if current is None:
-                raise Defer(
-                    self.clock() + self.config.retry_first,
-                    "the escalation's issue is not recorded yet",
-                )
-            issue = current
-            result = apply_once(
-                engine,
-                self.gateway,
-                kind=kind,
-                event_id=event.event_id,
-                marker=marker,
-                issue=issue,
-                comment=action.comment,
-                status=action.status,
-                now=self.clock,
-            )
-            outcome = "updated" if result == "applied" else result
-        with engine.begin() as conn:
-            ledger.save_escalation(conn, decision.state, self.clock())
-            ledger.mark_event(
-                conn, kind, event.event_id, "applied", issue.key, marker, self.clock()
-            )
-        log.info(
-            "worker.escalation escalation=%s event=%s issue=%s outcome=%s why=%s",
-            event.escalation_id,
-            event.event_id,
-            issue.key,
-            outcome,
-            decision.note,
-        )
-        return outcome

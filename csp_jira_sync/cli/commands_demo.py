@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from csp_jira_sync.cli.app import app
 from csp_jira_sync.cli.output import FORMAT_OPTION, Format, console, emit_json, table
@@ -32,7 +33,7 @@ def demo(
         transient=True,
         disable=fmt is Format.json,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(label: str, done: int, total: int) -> None:
             if label not in tasks:
@@ -75,9 +76,7 @@ def demo(
             ],
         )
     )
-    per_customer: dict[str, int] = {}
-    for issue in issues:
-        per_customer[issue["customer"]] = per_customer.get(issue["customer"], 0) + 1
+    per_customer = Counter(str(issue["customer"]) for issue in issues)
     console.print(
         table("Issues per customer", ["customer", "issues"], sorted(per_customer.items()))
     )

@@ -18,6 +18,7 @@ from csp_jira_sync.bootstrap import App, build_app
 from csp_jira_sync.daemon import RunningDaemon, start_daemon
 from csp_jira_sync.demo import new_webhook_secret, signed_post
 from csp_jira_sync.settings import Settings
+from csp_jira_sync.worker import WorkerConfig
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -82,11 +83,8 @@ def running_daemon(jira_url: str, tmp_path: Path, **overrides: Any) -> Iterator[
     settings = settings_for(jira_url, tmp_path, **overrides)
     app = build_app(settings)
     # Short retry delays so tests of outages finish in seconds.
-    app.worker.config = type(app.worker.config)(
-        project=settings.jira_project,
-        search_settle=timedelta(seconds=settings.jira_search_settle_seconds),
-        retry_first=timedelta(milliseconds=100),
-        retry_max=timedelta(seconds=1),
+    app.worker.config = WorkerConfig(
+        retry_first=timedelta(milliseconds=100), retry_max=timedelta(seconds=1)
     )
     assert settings.webhook_secret is not None
     with start_daemon(app) as running, requests.Session() as session:

@@ -1,0 +1,182 @@
+"""What the worker does with each kind of inbox row: the shell around the pure decisions in
+`escalation.py` and `requests_intake.py`, writing to Jira through `once.py`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from csp_jira_sync import escalation, ledger, requests_intake
+from csp_jira_sync.classify import CompiledRules, classify
+from csp_jira_sync.errors import InputError
+from csp_jira_sync.events import CustomerRequest, EscalationEvent
+from csp_jira_sync.jira.gateway import JiraGateway
+from csp_jira_sync.mappings import Customer, Mappings
+from csp_jira_sync.once import Defer, apply_once, create_once
+from csp_jira_sync.references import event_marker, ref_label
+from csp_jira_sync.store import InboxRow, Store
+from csp_jira_sync.triage_memory import remember_decision
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HandlerContext:
+    store: Store
+    gateway: JiraGateway
+    mappings: Mappings
+    project: str
+    # How long Jira's search index may take to show a fresh issue before a miss is trusted.
+    search_settle: timedelta
+    clock: Callable[[], datetime]
+
+    def customer(self, alias: str) -> Customer:
+        found = self.mappings.customer(alias)
+        if found is None:
+            raise InputError(f"customer {alias!r} is no longer in mappings/customers.yaml")
+        return found
+
+
+class EscalationHandler:
+    def __init__(self, ctx: HandlerContext) -> None:
+        self.ctx = ctx
+
+    def __call__(self, row: InboxRow) -> str:
+        ctx = self.ctx
+        event = EscalationEvent.model_validate(row.payload)
+        customer = ctx.customer(event.customer)
+        kind = escalation.KIND
+        engine = ctx.store.engine
+        with engine.begin() as conn:
+            state = ledger.escalation_state(conn, event.escalation_id)
+            current = (
+                ledger.issue_for(conn, kind, event.escalation_id, state.generation)
+                if state
+                else None
+            )
+            applied = ledger.applied_state(conn, kind, event.event_id)
+        if applied == "applied":
+            return "duplicate"
+        decision = escalation.decide(
+            state,
+            event,
+            customer,
+            ctx.mappings,
+            project=ctx.project,
+            previous_issue_key=current.key if current else None,
+        )
+        marker = event_marker(kind, event.event_id)
+        action = decision.action
+        if isinstance(action, escalation.Create):
+            created = create_once(
+                engine,
+                ctx.gateway,
+                kind=kind,
+                subject=event.escalation_id,
+                generation=action.generation,
+                ref=ref_label(kind, event.escalation_id, action.generation),
+                draft=action.draft,
+                now=ctx.clock,
+                settle=ctx.search_settle,
+            )
+            issue = created.issue
+            if action.then_status and action.then_comment:
+                apply_once(
+                    engine,
+                    ctx.gateway,
+                    kind=kind,
+                    event_id=event.event_id,
+                    marker=marker,
+                    issue=issue,
+                    comment=action.then_comment,
+                    status=action.then_status,
+                    now=ctx.clock,
+                )
+            outcome = "created" if created.new else "recovered"
+        else:
+            if current is None:
+                raise Defer(
+                    ctx.clock() + timedelta(seconds=2), "the escalation's issue is not recorded yet"
+                )
+            issue = current
+            result = apply_once(
+                engine,
+                ctx.gateway,
+                kind=kind,
+                event_id=event.event_id,
+                marker=marker,
+                issue=issue,
+                comment=action.comment,
+                status=action.status,
+                now=ctx.clock,
+            )
+            outcome = "updated" if result == "applied" else result
+        with engine.begin() as conn:
+            ledger.save_escalation(conn, decision.state, ctx.clock())
+            ledger.mark_event(conn, kind, event.event_id, "applied", issue.key, marker, ctx.clock())
+        log.info(
+            "worker.escalation escalation=%s event=%s issue=%s outcome=%s why=%s",
+            event.escalation_id,
+            event.event_id,
+            issue.key,
+            outcome,
+            decision.note,
+        )
+        return outcome
+
+
+class RequestHandler:
+    def __init__(self, ctx: HandlerContext, rules: CompiledRules) -> None:
+        self.ctx = ctx
+        self.rules = rules
+
+    def __call__(self, row: InboxRow) -> str:
+        ctx = self.ctx
+        request = CustomerRequest.model_validate(row.payload)
+        customer = ctx.customer(request.customer)
+        kind = requests_intake.KIND
+        classification = classify(request.subject, request.body, self.rules, ctx.mappings.catalog)
+        plan = requests_intake.plan_request(request, customer, classification, project=ctx.project)
+        engine = ctx.store.engine
+        created = create_once(
+            engine,
+            ctx.gateway,
+            kind=kind,
+            subject=request.id,
+            generation=1,
+            ref=ref_label(kind, request.id),
+            draft=plan.draft,
+            now=ctx.clock,
+            settle=ctx.search_settle,
+        )
+        if plan.unverified_comment is not None:
+            apply_once(
+                engine,
+                ctx.gateway,
+                kind=kind,
+                event_id=f"{request.id}:unverified",
+                marker=event_marker(kind, f"{request.id}:unverified"),
+                issue=created.issue,
+                comment=plan.unverified_comment,
+                status=None,
+                now=ctx.clock,
+            )
+        with engine.begin() as conn:
+            remember_decision(
+                conn,
+                created.issue.key,
+                classification.activity.slug if classification.activity else classification.outcome,
+                "daemon",
+                ctx.clock(),
+            )
+        log.info(
+            "worker.request request=%s issue=%s outcome=%s activity=%s verified=%s",
+            request.id,
+            created.issue.key,
+            classification.outcome,
+            classification.activity.slug if classification.activity else "-",
+            plan.unverified_comment is None,
+        )
+        return "created" if created.new else "recovered"
