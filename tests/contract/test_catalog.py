@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import jira
 
 from tests.contract.clients import SYNC_USER, JiraHttp
 from tests.contract.issues import ISSUE_TYPES, PROJECT
-from tests.support.contract import ContractRecorder
+from tests.support.contract import ContractRecorder, Deployment
 
 WORKFLOW_STATUSES = {"To Do", "In Progress", "Awaiting approval", "Done"}
 
@@ -90,3 +92,18 @@ def test_group_members_on_data_center_are_read_by_group_name(dc_http: JiraHttp) 
     response = dc_http.get("/rest/api/2/group/member", params={"groupname": "noc-engineers"})
     assert response.status_code == 200
     assert sorted(u["name"] for u in response.json()["values"]) == ["noc.dave", "noc.erin"]
+
+
+def test_data_center_takes_a_personal_access_token_as_bearer(
+    sandbox_dc: Any, jira_contract: ContractRecorder
+) -> None:
+    client = jira.JIRA(
+        server=sandbox_dc.base_url,
+        token_auth="csp-sync-token",
+        get_server_info=False,
+        max_retries=0,
+        options={"check_update": False},
+    )
+    jira_contract.attach(client, deployment=Deployment.DATA_CENTER)
+    assert client.myself()["name"] == SYNC_USER
+    assert ("GET", "/rest/api/2/myself") in jira_contract.operations()

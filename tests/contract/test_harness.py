@@ -401,3 +401,15 @@ def test_data_center_group_members_take_the_group_name_from_the_query(
     assert failures(dc, "GET", path + "?groupname=csp-staff", 200, page) == []
     (message,) = failures(dc, "GET", path, 200, page)
     assert "groupname" in message
+
+
+def test_data_center_takes_basic_or_a_bearer_token_and_nothing_else(
+    dc: ContractValidator,
+) -> None:
+    me = {"name": "csp-sync", "self": f"{BASE}/rest/api/2/user?username=csp-sync"}
+    path = "/rest/api/2/myself"
+    assert failures(dc, "GET", path, 200, me) == []
+    bearer = {"Authorization": "Bearer csp-sync-token"}
+    assert failures(dc, "GET", path, 200, me, headers=bearer, auth=None) == []
+    (message,) = failures(dc, "GET", path, 200, me, auth=None)
+    assert "Security not found" in message

@@ -131,6 +131,18 @@ class ParameterRelocation:
     reason: str
 
 
+@dataclass(frozen=True)
+class SecuritySchemeAddition:
+    """Offer one more way to authenticate beside what a vendor file declares."""
+
+    key: str
+    deployments: frozenset[Deployment]
+    scheme_name: str
+    scheme: dict[str, str]
+    alongside: str  # added to every operation that accepts this scheme
+    reason: str
+
+
 def _v2_and_v3(*templates: str) -> frozenset[str]:
     return frozenset(t.replace("{v}", v) for t in templates for v in ("2", "3"))
 
@@ -338,12 +350,30 @@ DC_GROUP_MEMBER_GROUPNAME: Final = ParameterRelocation(
     ),
 )
 
+DC_PERSONAL_ACCESS_TOKENS: Final = SecuritySchemeAddition(
+    key="datacenter-bearer-pat",
+    deployments=DC_ONLY,
+    scheme_name="CspBearerPersonalAccessToken",
+    scheme={"type": "http", "scheme": "bearer"},
+    alongside="basic",
+    reason=(
+        "The DC file declares only basic auth, yet Jira Data Center (8.14 and later) takes "
+        "personal access tokens as `Authorization: Bearer <token>`, which the product uses "
+        "when JIRA_AUTH=bearer. Wherever the file accepts basic, Bearer is accepted too; a "
+        "request with neither still fails."
+    ),
+)
+
 ALLOWED_DEVIATIONS: Final[
-    tuple[Allowance | DateTimeFormat | ParameterRetype | ParameterRelocation, ...]
+    tuple[
+        Allowance | DateTimeFormat | ParameterRetype | ParameterRelocation | SecuritySchemeAddition,
+        ...,
+    ]
 ] = (
     JIRA_DATE_TIME,
     DC_STRING_LIST_PARAMETERS,
     DC_GROUP_MEMBER_GROUPNAME,
+    DC_PERSONAL_ACCESS_TOKENS,
     VALIDATE_QUERY_PYTHON_BOOL,
     DELETE_SUBTASKS_PYTHON_BOOL,
     TIME_SPENT_SECONDS_AS_STRING,

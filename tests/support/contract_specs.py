@@ -32,8 +32,10 @@ from jsonschema_path import SchemaPath
 
 from tests.support.contract_deviations import (
     DC_GROUP_MEMBER_GROUPNAME,
+    DC_PERSONAL_ACCESS_TOKENS,
     DC_STRING_LIST_PARAMETERS,
     ParameterRelocation,
+    SecuritySchemeAddition,
 )
 
 CLOUD_FILE = "jira-cloud-platform-v3.openapi.json"
@@ -331,7 +333,22 @@ def _shape_datacenter(spec: Json) -> Json:
     if touched == 0:
         raise ContractsUnavailable(f"{retype.key} found nothing to retype; revisit it")
     _relocate(spec, DC_GROUP_MEMBER_GROUPNAME)
+    _add_security_scheme(spec, DC_PERSONAL_ACCESS_TOKENS)
     return spec
+
+
+def _add_security_scheme(spec: Json, addition: SecuritySchemeAddition) -> None:
+    schemes: Json = spec["components"].setdefault("securitySchemes", {})
+    if addition.alongside not in schemes:
+        raise ContractsUnavailable(f"{addition.key}: no {addition.alongside!r} scheme to join")
+    schemes[addition.scheme_name] = dict(addition.scheme)
+    for item in spec["paths"].values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            requirements = operation.get("security", [])
+            if any(addition.alongside in r for r in requirements):
+                requirements.append({addition.scheme_name: []})
 
 
 def _relocate(spec: Json, fix: ParameterRelocation) -> None:
