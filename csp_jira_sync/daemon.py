@@ -17,6 +17,7 @@ import uvicorn
 
 from csp_jira_sync.bootstrap import App
 from csp_jira_sync.receiver import set_ready
+from csp_jira_sync.scheduler import Job, start_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +33,15 @@ def _worker_thread(app: App, stop: threading.Event) -> threading.Thread:
     return thread
 
 
+def jobs_for(app: App) -> list[Job]:
+    return [Job("triage", app.settings.triage_interval_seconds, app.triage)]
+
+
 def serve(app: App) -> None:
     stop = threading.Event()
     receiver = app.receiver()
     worker = _worker_thread(app, stop)
+    scheduler = start_scheduler(jobs_for(app), stop)
     set_ready(receiver, True)
     config = uvicorn.Config(
         receiver,
@@ -51,6 +57,7 @@ def serve(app: App) -> None:
         stop.set()
         app.wake.set()
         worker.join(timeout=30)
+        scheduler.join(timeout=30)
         app.close()
         log.info("daemon.stopped")
 

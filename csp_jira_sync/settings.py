@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     # Worker
     worker_batch: int = Field(default=50, ge=1)
     worker_poll_seconds: float = Field(default=0.2, gt=0)
+    triage_interval_seconds: float = Field(default=300.0, gt=0)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

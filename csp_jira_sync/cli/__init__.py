@@ -1,6 +1,12 @@
 """Command-line entry point: `csp-jira-sync`."""
 
-from csp_jira_sync.cli import commands_classify, commands_daemon, commands_demo, commands_sandbox  # noqa: F401  (registers commands)
+from csp_jira_sync.cli import (  # noqa: F401  (importing a module registers its commands)
+    commands_classify,
+    commands_daemon,
+    commands_demo,
+    commands_requests,
+    commands_sandbox,
+)
 from csp_jira_sync.cli.app import app
 
 __all__ = ["app", "main"]

@@ -66,15 +66,20 @@ def sync(
         daemon = build_app(settings)
         with console.status("draining the queue into Jira…"):
             report = daemon.worker.drain(timeout=timeout)
+        with console.status("triaging issues people created in Jira…"):
+            triaged = daemon.triage()
         depth = daemon.store.depth()
         daemon.close()
     except CspSyncError as exc:
         raise fail(str(exc)) from None
-    result = {"outcomes": dict(report.outcomes), "queue": depth}
+    result = {"outcomes": dict(report.outcomes), "triage": dict(triaged), "queue": depth}
     if fmt is Format.json:
         emit_json(result)
         return
     console.print(table("Events processed", ["outcome", "events"], sorted(report.outcomes.items())))
+    console.print(
+        table("Triage of hand-made issues", ["outcome", "issues"], sorted(triaged.items()))
+    )
     console.print(table("Queue", ["state", "events"], sorted(depth.items())))
 
 

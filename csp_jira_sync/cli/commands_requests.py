@@ -1,0 +1,128 @@
+"""`import-requests` and `dead-letters`: getting requests in, and seeing what could not go out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn
+
+from csp_jira_sync.cli.app import app
+from csp_jira_sync.cli.commands_daemon import ENV_FILE, _settings
+from csp_jira_sync.cli.output import FORMAT_OPTION, Format, console, emit_json, fail, table
+from csp_jira_sync.errors import CspSyncError
+from csp_jira_sync.mappings import load_mappings
+from csp_jira_sync.request_files import parse_request_file
+from csp_jira_sync.store import InboxItem, Store
+
+
+@app.command("import-requests")
+def import_requests(
+    file: Path = typer.Argument(..., help="customer requests as JSON Lines (.jsonl) or CSV (.csv)"),
+    env_file: Path | None = ENV_FILE,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Queue customer requests from a file. Every row is checked first; if any is rejected,
+    nothing is imported and each rejected row is listed with its line and what to fix."""
+    if not file.is_file():
+        raise fail(f"{file}: no such file; give a .jsonl or .csv file of requests")
+    settings = _settings(env_file)
+    try:
+        mappings = load_mappings(settings.mappings_dir)
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=True,
+            disable=fmt is Format.json,
+        ) as bar:
+            task = bar.add_task("checking rows", total=None)
+            parsed = parse_request_file(
+                file, mappings, lambda n: bar.update(task, description=f"checking rows: {n}")
+            )
+        if parsed.problems:
+            rejected = [
+                {"line": p.line, "id": p.request_id, "problem": p.problem} for p in parsed.problems
+            ]
+            if fmt is Format.json:
+                emit_json({"imported": 0, "rejected": rejected})
+            else:
+                console.print(
+                    table(
+                        f"Rejected rows in {file} (nothing was imported)",
+                        ["line", "id", "what is wrong"],
+                        [(r["line"], r["id"], r["problem"]) for r in rejected],
+                    )
+                )
+            raise typer.Exit(2)
+        store = Store.open(settings.database_url)
+        store.migrate()
+        accepted = store.accept([InboxItem.of_request(r, source="import") for r in parsed.requests])
+        store.close()
+    except CspSyncError as exc:
+        raise fail(str(exc)) from None
+    new = sum(1 for a in accepted if not a.duplicate)
+    summary = {
+        "rows": parsed.rows,
+        "queued": new,
+        "already_imported": len(accepted) - new,
+        "rejected": 0,
+    }
+    if fmt is Format.json:
+        emit_json(summary)
+        return
+    console.print(table(f"Imported {file}", ["what", "requests"], list(summary.items())))
+    console.print(
+        "Queued requests go to Jira with the running daemon, or now with `csp-jira-sync sync`."
+    )
+
+
+@app.command("dead-letters")
+def dead_letters(
+    requeue: list[int] = typer.Option(
+        [], "--requeue", help="put this dead-lettered event back in the queue (repeatable)"
+    ),
+    requeue_all: bool = typer.Option(
+        False, "--requeue-all", help="put every dead-lettered event back"
+    ),
+    env_file: Path | None = ENV_FILE,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """List events Jira refused for good, with Jira's reason; requeue them once fixed."""
+    settings = _settings(env_file)
+    try:
+        store = Store.open(settings.database_url)
+        store.migrate()
+        if requeue or requeue_all:
+            count = store.requeue_dead(None if requeue_all else requeue)
+            store.close()
+            if fmt is Format.json:
+                emit_json({"requeued": count})
+            else:
+                console.print(f"requeued {count} event(s)")
+            return
+        rows = store.dead_letters(limit=1000)
+        store.close()
+    except CspSyncError as exc:
+        raise fail(str(exc)) from None
+    data = [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "subject": r.subject,
+            "event_id": r.event_id,
+            "customer": r.customer,
+            "reason": r.last_error or "",
+        }
+        for r in rows
+    ]
+    if fmt is Format.json:
+        emit_json(data)
+        return
+    console.print(
+        table(
+            "Dead letters",
+            ["id", "kind", "subject", "event", "customer", "reason"],
+            [tuple(d.values()) for d in data],
+        )
+    )
