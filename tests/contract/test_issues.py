@@ -174,3 +174,17 @@ def test_data_center_create_and_read_back(dc_jira: jira.JIRA) -> None:
     again = dc_jira.issue(issue.key, fields="summary,labels,status")
     assert again.fields.summary == "Created on Data Center"
     assert again.fields.status.name == "To Do"
+
+
+def test_bulk_create_where_every_item_fails_is_a_400_listing_each(
+    cloud_jira: jira.JIRA, jira_contract: ContractRecorder
+) -> None:
+    results = cloud_jira.create_issues(
+        [task_fields("Bad one", labels=["a b"]), task_fields("x" * 256)]
+    )
+    assert [r["status"] for r in results] == ["Error", "Error"]
+    assert "labels" in results[0]["error"]
+    assert "summary" in results[1]["error"]
+    assert any(
+        e.status == 400 and e.operation == "/rest/api/2/issue/bulk" for e in jira_contract.exchanges
+    )
