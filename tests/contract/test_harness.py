@@ -413,3 +413,22 @@ def test_data_center_takes_basic_or_a_bearer_token_and_nothing_else(
     assert failures(dc, "GET", path, 200, me, headers=bearer, auth=None) == []
     (message,) = failures(dc, "GET", path, 200, me, auth=None)
     assert "Security not found" in message
+
+
+@responses.activate
+def test_a_fault_in_the_harness_fails_the_test_not_the_client_call(
+    jira_contracts: JiraContracts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import requests
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ContractValidator, "check", broken)
+    responses.get(f"{BASE}/rest/api/2/myself", json={"accountId": "1"})
+    session = requests.Session()
+    recorder = ContractRecorder(jira_contracts)
+    recorder.attach(session)
+    assert session.get(f"{BASE}/rest/api/2/myself").status_code == 200
+    with pytest.raises(ContractViolation, match="harness: could not be checked: RuntimeError"):
+        recorder.assert_clean()

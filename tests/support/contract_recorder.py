@@ -15,12 +15,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
 from tests.support.contract_deviations import Deployment
 from tests.support.contract_specs import JiraContracts
-from tests.support.contract_validator import ContractValidator, ContractViolation, Exchange
+from tests.support.contract_validator import (
+    ContractValidator,
+    ContractViolation,
+    Exchange,
+    Violation,
+)
 
 Hook = Callable[..., Any]
 
@@ -57,7 +63,10 @@ class ContractRecorder:
 
         def on_response(response: requests.Response, *args: Any, **kwargs: Any) -> None:
             validator.opt_ins = frozenset(self._opt_ins)
-            self.exchanges.append(validator.check(response.request, response))
+            try:
+                self.exchanges.append(validator.check(response.request, response))
+            except Exception as exc:  # a harness fault must fail the test, not the client call
+                self.exchanges.append(_unchecked(response, exc))
 
         session.hooks.setdefault("response", []).append(on_response)
         self._attached.append((session, on_response))
@@ -100,6 +109,13 @@ class ContractRecorder:
             f"{len(checked)} Jira exchanges checked against the contract, "
             f"{len(self.violations)} with violations; allowed deviations used: {used or 'none'}"
         )
+
+
+def _unchecked(response: requests.Response, error: Exception) -> Exchange:
+    method = (response.request.method or "").upper()
+    path = urlsplit(response.request.url or "").path
+    problem = Violation(method, path, None, "harness", f"could not be checked: {error!r}")
+    return Exchange(method, path, None, response.status_code, (problem,), (), 0.0)
 
 
 def _session_of(target: Any) -> requests.Session:

@@ -40,6 +40,7 @@ from requests_toolbelt.multipart.encoder import MultipartEncoder  # type: ignore
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from tests.support.contract_deviations import (
+    Allowance,
     Deployment,
     DigitStringToInteger,
     EmptyBody,
@@ -397,7 +398,7 @@ class _Check:
                 "response", f"{status} error body is not an ErrorCollection: {_describe(exc)}"
             )
 
-    def covered(self, allowance: Any, paths: Iterable[str]) -> bool:
+    def covered(self, allowance: Allowance, paths: Iterable[str]) -> bool:
         return any(allowance.covers(self.deployment, self.method, p) for p in paths)
 
 
