@@ -70,17 +70,31 @@ def signed_post(
     return session.post(url, data=body.encode(), headers=headers, timeout=10)
 
 
+DEMO_REQUESTS = Path(__file__).parent / "demo_data" / "requests.jsonl"
+
+
+def demo_requests() -> list[StreamItem]:
+    """Customer requests as they arrive by email, portal and phone (some from people the
+    customer never authorized, one hands-on support ask, one too vague to classify)."""
+    lines = DEMO_REQUESTS.read_text(encoding="utf-8").splitlines()
+    return [StreamItem(json.loads(line), redelivery=False) for line in lines if line.strip()]
+
+
 def send_stream(
-    base_url: str, secret: str, stream: list[StreamItem], result: DemoResult, progress: Progress
+    base_url: str,
+    secret: str,
+    stream: list[StreamItem],
+    result: DemoResult,
+    progress: Progress,
+    *,
+    path: str = "/webhooks/noc",
+    label: str = "sending signed escalations",
 ) -> None:
     with requests.Session() as session:
         for index, item in enumerate(stream, start=1):
+            ident = item.payload.get("event_id", item.payload.get("id"))
             response = signed_post(
-                session,
-                f"{base_url}/webhooks/noc",
-                secret,
-                item.payload,
-                f"msg_{item.payload['event_id']}",
+                session, f"{base_url}{path}", secret, item.payload, f"msg_{ident}"
             )
             result.sent += 1
             if response.status_code == 202:
@@ -90,7 +104,7 @@ def send_stream(
                     result.accepted += 1
             else:
                 result.rejected += 1
-            progress("sending signed escalations", index, len(stream))
+            progress(label, index, len(stream))
 
 
 def wait_until_drained(app: App, progress: Progress, timeout: float = 120.0) -> None:
@@ -107,6 +121,9 @@ def wait_until_drained(app: App, progress: Progress, timeout: float = 120.0) -> 
     raise TimeoutError(f"the queue did not drain in {timeout:.0f} s: {app.store.depth()}")
 
 
+READ_BACK_FIELDS = ("summary", "labels", "status", "issuetype", "created", "updated")
+
+
 def read_back(app: App) -> list[FoundIssue]:
     """Every issue the daemon created, read from Jira. Search is eventually consistent, so the
     ids the daemon knows are named in `reconcileIssues` (at most 50 per search, as in Jira)."""
@@ -120,7 +137,7 @@ def read_back(app: App) -> list[FoundIssue]:
     for start in range(0, len(known), 50):
         chunk = known[start : start + 50]
         jql = f"id in ({', '.join(chunk)}) ORDER BY key ASC"
-        for issue in app.gateway.search(jql, reconcile=chunk):
+        for issue in app.gateway.search(jql, fields=READ_BACK_FIELDS, reconcile=chunk):
             found[issue.ref.id] = issue
     return sorted(found.values(), key=lambda i: int(i.ref.id))
 
@@ -148,6 +165,15 @@ def run_demo(
         with start_daemon(app) as daemon:
             stream = escalation_stream(sorted(app.mappings.customers), escalations=escalations)
             send_stream(daemon.base_url, secret, stream, result, report)
+            send_stream(
+                daemon.base_url,
+                secret,
+                demo_requests(),
+                result,
+                report,
+                path="/webhooks/requests",
+                label="sending signed customer requests",
+            )
             wait_until_drained(app, report)
         result.queue = app.store.depth()
         result.jira_calls = int(sandbox.admin.stats()["total"])  # before the read-back below

@@ -16,6 +16,13 @@ def _with_prefix(labels: tuple[str, ...], prefix: str) -> str:
     return next((label.removeprefix(prefix) for label in labels if label.startswith(prefix)), "")
 
 
+def _activity(labels: tuple[str, ...]) -> str:
+    activity = _with_prefix(labels, "csp-act-")
+    if not activity:
+        activity = next((o for o in ("out-of-scope", "triage") if f"csp-{o}" in labels), "")
+    return activity + (" (unverified requester)" if "csp-unverified-requester" in labels else "")
+
+
 @app.command()
 def demo(
     escalations: int = typer.Option(24, min=1, max=2000, help="how many NOC escalations to send"),
@@ -46,10 +53,11 @@ def demo(
         {
             "key": issue.ref.key,
             "status": issue.status,
+            "type": str((issue.fields.get("issuetype") or {}).get("name", "")),
             "summary": issue.summary,
             "customer": _with_prefix(issue.labels, "csp-customer-"),
             "labels": list(issue.labels),
-            "activity": _with_prefix(issue.labels, "csp-act-"),
+            "activity": _activity(issue.labels),
         }
         for issue in result.issues
     ]
@@ -69,9 +77,9 @@ def demo(
     console.print(
         table(
             "What landed in Jira",
-            ["key", "customer", "status", "CSP activity", "summary"],
+            ["key", "type", "customer", "status", "CSP activity", "summary"],
             [
-                (i["key"], i["customer"], i["status"], i["activity"], i["summary"][:60])
+                (i["key"], i["type"], i["customer"], i["status"], i["activity"], i["summary"][:60])
                 for i in issues
             ],
         )
