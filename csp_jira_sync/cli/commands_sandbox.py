@@ -7,6 +7,7 @@ purpose so a person can log in with curl or the jira package), then serves until
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from enum import StrEnum
 from pathlib import Path
@@ -64,6 +65,15 @@ def sandbox(
             index_lag_ms=index_lag_ms,
         ),
     )
+    # Handlers go in before anything is printed: a supervisor that reads the URL and then sends
+    # SIGTERM must get a clean stop, not a kill.
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
     try:
         running = start_sandbox(config)
     except SeedError as error:
@@ -90,14 +100,8 @@ def sandbox(
             )
         )
         console.print("Press Ctrl-C to stop.")
+    sys.stdout.flush()  # a supervisor reading the URL through a pipe must get it now
 
-    stop = threading.Event()
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
     try:
         while not stop.wait(0.5):
             pass
