@@ -90,6 +90,7 @@ class Renderer:
         self.version = version
         self.api = f"{self.base}/rest/api/{version}"
         self.field_defs = {spec.id: spec for spec in all_field_defs(state.seed.custom_fields)}
+        self._users: dict[str, dict[str, Any]] = {}
 
     # ---- catalog --------------------------------------------------------------------------
 
@@ -139,10 +140,16 @@ class Renderer:
         return found
 
     def user_named(self, name: str | None) -> dict[str, Any] | None:
+        """A user reference; users never change, so each is rendered once per response."""
         if name is None:
             return None
-        user = self.state.users.get(name)
-        return self.user(user) if user is not None else None
+        cached = self._users.get(name)
+        if cached is None:
+            user = self.state.users.get(name)
+            if user is None:
+                return None
+            cached = self._users[name] = self.user(user)
+        return cached
 
     def issue_type(self, issue_type: IssueType) -> dict[str, Any]:
         slug = issue_type.name.lower().replace(" ", "")
@@ -368,7 +375,7 @@ class Renderer:
             "self": f"{self.api}/issue/{issue.key}/watchers",
             "isWatching": viewer is not None and viewer.name in issue.watchers,
             "watchCount": len(issue.watchers),
-            "watchers": [self.user(self.state.users[name]) for name in issue.watchers],
+            "watchers": [self.user_named(name) for name in issue.watchers],
         }
 
     # ---- issues ---------------------------------------------------------------------------

@@ -61,11 +61,10 @@ class RunningSandbox:
         self.admin.close()
         if not self._thread.is_alive():
             return
+        # force_exit: do not wait for stalled calls (the timeout knob); asyncio.run cancels them.
         self._server.should_exit = True
+        self._server.force_exit = True
         self._thread.join(timeout=5)
-        if self._thread.is_alive():
-            self._server.force_exit = True
-            self._thread.join(timeout=5)
 
     def __enter__(self) -> RunningSandbox:
         return self
@@ -110,7 +109,6 @@ def start_sandbox(
         lifespan="off",
         http="h11",
         loop="asyncio",
-        timeout_graceful_shutdown=0,  # in-flight calls get 0.1 s, then stalls are cancelled
     )
     server = uvicorn.Server(uvicorn_config)
     thread = threading.Thread(
