@@ -180,3 +180,19 @@ def test_data_center_mode_searches_with_start_at_and_lands_the_escalation(
     assert daemon_dc.app.gateway.deployment == "datacenter"
     [issue] = daemon_dc.issues()
     assert issue.fields.status.name == "Done"
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_lifecycle_lands_once_as_on_sqlite(
+    sandbox: Any, tmp_path: Path, postgres_database_url: str
+) -> None:
+    with running_daemon(sandbox.base_url, tmp_path, database_url=postgres_database_url) as d:
+        d.post(noc_event("p1"))
+        d.post(noc_event("p2", "acknowledged", T0 + timedelta(minutes=5)))
+        d.post(noc_event("p2", "acknowledged", T0 + timedelta(minutes=5)))
+        d.post(noc_event("p3", "resolved", T0 + timedelta(hours=1)))
+        d.drain()
+        [issue] = d.issues()
+        assert issue.fields.status.name == "Done"
+        assert len(comments(d, issue.key)) == 2
+        assert d.app.store.dialect == "postgresql"
