@@ -9,6 +9,8 @@ Pure: text and rules in, a decision with its evidence out. How it decides:
 3. Every rule whose phrase matches adds its weight to its activity (or to out-of-scope), once per
    field, scaled by the field (subject of a reply < own body; quoted chain lightly), the sentence
    (a question or request counts more; "Following our service review, ..." less) and typos.
+   A body that changes the subject ("Separately - ...", "Different topic: ...") makes the subject
+   and the sentences before the switch mere context.
 4. The best-scoring target wins only if it has enough evidence (`min_score`) and is clearly ahead
    of the runner-up (`min_margin`, `min_ratio`); otherwise the answer is `triage`. Out-of-scope
    competes like an activity, so a request that looks like both is triaged, never forced.
@@ -191,18 +193,37 @@ def _fields(subject: str, body: str, compiled: CompiledRules) -> list[_Field]:
     clean = clean_subject(subject)
     cleaned = clean_body(body)
     fields: list[_Field] = []
+    own = _read("body", cleaned.own, 1.0, compiled, sentences_matter=True)
+    switched = _switch_topic(own, compiled)
+    own = switched or own
     subject_field = _read("subject", clean.text, 1.0, compiled)
     generic = all(s in compiled.generic_subject or s.isdigit() for s in subject_field.tokens.stems)
     if not generic:
         factor = scoring.reply_subject_weight if clean.is_reply else scoring.subject_weight
+        if switched:
+            factor *= scoring.context_weight
         fields.append(_with_factor(subject_field, factor))
-    own = _read("body", cleaned.own, 1.0, compiled, sentences_matter=True)
     fields.append(own)
     thin = len(own.tokens.stems) < scoring.thin_body_words
     quoted_factor = scoring.quoted_weight_when_body_thin if thin else scoring.quoted_weight
     if cleaned.quoted and quoted_factor > 0:
         fields.append(_read("quoted", cleaned.quoted, quoted_factor, compiled))
     return fields
+
+
+def _switch_topic(own: _Field, compiled: CompiledRules) -> _Field | None:
+    """If a sentence opens with a topic switch, what came before it only sets the scene:
+    the same body with those words at context weight, or None when there is no switch."""
+    tokens = own.tokens
+    for phrase in compiled.topic_switches:
+        for match in find_matches(phrase, tokens, compiled.scoring.max_gap):
+            start = match[0]
+            if start > 0 and tokens.sentences[start - 1] == tokens.sentences[start]:
+                continue  # mid-sentence ("we also need ..."): not a change of topic
+            context = compiled.scoring.context_weight
+            factors = [min(f, context) if i < start else f for i, f in enumerate(own.token_factors)]
+            return _Field(own.name, own.factor, tokens, own.surfaces, factors, own.corrections)
+    return None
 
 
 def _with_factor(item: _Field, factor: float) -> _Field:

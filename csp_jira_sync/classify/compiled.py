@@ -98,6 +98,7 @@ class CompiledRules:
     ask_markers: tuple[Phrase, ...]
     context_lead_ins: tuple[Phrase, ...]
     context_phrases: tuple[Phrase, ...]
+    topic_switches: tuple[Phrase, ...]
     typos: TypoIndex
     activities: Mapping[str, Activity]
     categories: Mapping[str, Category]
@@ -131,6 +132,7 @@ def compile_rules(rules: ClassificationRules, catalog: Catalog) -> CompiledRules
         ask_markers=_phrases(rules.words.ask_markers, lexicon),
         context_lead_ins=_phrases(rules.words.context_lead_ins, lexicon),
         context_phrases=_phrases(rules.words.context_phrases, lexicon),
+        topic_switches=_phrases(rules.words.topic_switches, lexicon),
         typos=TypoIndex(
             keys=_vocabulary(rules, lexicon),
             not_typos=frozenset(fold(w, lexicon.synonyms) for w in rules.words.not_typos),

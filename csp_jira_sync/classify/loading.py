@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import ValidationError
 
 from csp_jira_sync.catalog import Catalog
@@ -44,7 +45,7 @@ def _cross_check(rules: ClassificationRules, catalog: Catalog, document: YamlDoc
     for slug in rules.activities:
         if slug not in known:
             problems.append(
-                f"{_where(document, ('activities', slug))}: activities.{slug}: not an activity of "
+                f"{_key_where(document, 'activities', slug)}: activities.{slug}: not an activity of "
                 f"catalog.yaml (known: {', '.join(sorted(known))})"
             )
     for slug in sorted(known - set(rules.activities)):
@@ -65,6 +66,18 @@ def _cross_check(rules: ClassificationRules, catalog: Catalog, document: YamlDoc
                 else:
                     seen[rule.id] = where
     return problems
+
+
+def _key_where(document: YamlDocument, section: str, key: str) -> str:
+    """The line of a key itself (line_of gives its value's line, the one below a mapping key)."""
+    root = document.root
+    if isinstance(root, yaml.MappingNode):
+        for section_key, section_value in root.value:
+            if section_key.value == section and isinstance(section_value, yaml.MappingNode):
+                for node, _ in section_value.value:
+                    if isinstance(node, yaml.ScalarNode) and node.value == key:
+                        return f"{document.path}:{node.start_mark.line + 1}"
+    return _where(document, (section, key))
 
 
 def _where(document: YamlDocument, location: Sequence[int | str]) -> str:

@@ -54,6 +54,7 @@ class Words(_Frozen):
     ask_markers: tuple[str, ...] = ()
     context_lead_ins: tuple[str, ...] = ()
     context_phrases: tuple[str, ...] = ()
+    topic_switches: tuple[str, ...] = ()
 
     @field_validator("synonyms")
     @classmethod
@@ -87,7 +88,7 @@ class Words(_Frozen):
 
     @model_validator(mode="after")
     def _phrases_parse(self) -> Words:
-        for name in ("ask_markers", "context_lead_ins", "context_phrases"):
+        for name in ("ask_markers", "context_lead_ins", "context_phrases", "topic_switches"):
             for index, phrase in enumerate(getattr(self, name)):
                 try:
                     parse_phrase(phrase, self.lexicon)
