@@ -7,6 +7,7 @@ are added with the schema Jira gives their type (`customfield_NNNNN`, `cf[NNNNN]
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from csp_jira_sync.sandbox.model import CustomField
@@ -148,5 +149,6 @@ def custom_field_def(field: CustomField) -> FieldDef:
     )
 
 
+@lru_cache(maxsize=8)
 def all_field_defs(custom_fields: tuple[CustomField, ...]) -> tuple[FieldDef, ...]:
     return SYSTEM_FIELDS + tuple(custom_field_def(field) for field in custom_fields)

@@ -143,11 +143,12 @@ def edit_issue(
     reader = FieldReader(state, version=version, screen=FieldReader.edit_screen(state))
     values = IssueValues.of(issue)
     reader.read(values, body)
-    if "properties" in body:
-        issue.properties.update(_property_list(body["properties"]))
+    properties = _property_list(body.get("properties"))
     values.apply_to(issue)
+    issue.properties.update(properties)
     _add_pending_comments(state, actor, issue, reader.pending_comments)
-    state.touch(issue)
+    if values.set_fields or reader.pending_comments:
+        state.touch(issue)  # an edit that changes nothing leaves `updated` alone
 
 
 def transition_issue(

@@ -107,8 +107,8 @@ async def set_property(call: Call) -> Response:
     value = await call.json()
     with call.sandbox.state.lock:
         issue = call.issue()
+        # Entity properties are not issue fields: setting one does not bump `updated`.
         created = issue_service.set_property(issue, key, value)
-        call.sandbox.state.touch(issue)
     return Response(status_code=201 if created else 200)
 
 
@@ -119,7 +119,6 @@ async def delete_property(call: Call) -> Response:
         if key not in issue.properties:
             raise _missing_property(key)
         del issue.properties[key]
-        call.sandbox.state.touch(issue)
     return no_content()
 
 
