@@ -30,6 +30,7 @@ from jira.exceptions import JIRAError
 from csp_jira_sync.errors import JiraError, JiraPermanent, JiraTransient
 
 T = TypeVar("T")
+AUTH_RETRY_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,10 @@ def classify_response(
     if status == 401:
         return Failure(
             JiraTransient(
-                text + " (check CSP_JIRA_USER, CSP_JIRA_TOKEN and CSP_JIRA_AUTH)", status=status
+                text + " (check CSP_JIRA_USER, CSP_JIRA_TOKEN and CSP_JIRA_AUTH)",
+                status=status,
+                # Retrying at once cannot fix a token: hand it to the worker's slower backoff.
+                retry_after=AUTH_RETRY_SECONDS,
             ),
             may_have_landed=False,
         )
