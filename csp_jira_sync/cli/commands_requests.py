@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from csp_jira_sync.cli.app import app
 from csp_jira_sync.cli.commands_daemon import ENV_FILE, _settings
@@ -29,17 +29,21 @@ def import_requests(
     settings = _settings(env_file)
     try:
         mappings = load_mappings(settings.mappings_dir)
+        total = max(
+            0,
+            sum(1 for line in file.open(encoding="utf-8", errors="replace") if line.strip())
+            - (file.suffix.lower() == ".csv"),
+        )
         with Progress(
-            SpinnerColumn(),
             TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
             console=console,
             transient=True,
             disable=fmt is Format.json,
         ) as bar:
-            task = bar.add_task("checking rows", total=None)
-            parsed = parse_request_file(
-                file, mappings, lambda n: bar.update(task, description=f"checking rows: {n}")
-            )
+            task = bar.add_task("checking rows", total=total)
+            parsed = parse_request_file(file, mappings, lambda n: bar.update(task, completed=n))
         if parsed.problems:
             rejected = [
                 {"line": p.line, "id": p.request_id, "problem": p.problem} for p in parsed.problems
