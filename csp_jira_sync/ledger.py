@@ -63,30 +63,47 @@ def ledger_entry(conn: Connection, kind: str, subject: str, generation: int) -> 
     )
 
 
-def begin_create(
-    conn: Connection, kind: str, subject: str, generation: int, ref: str, now: datetime
-) -> None:
-    """Record that a create is about to be sent (or sent again)."""
+def claim_create(
+    conn: Connection,
+    kind: str,
+    subject: str,
+    generation: int,
+    ref: str,
+    now: datetime,
+    *,
+    previous_start: datetime | None,
+) -> bool:
+    """Record that this worker is about to send the create. Compare-and-set, so that when
+    several daemons share a PostgreSQL store only one of them sends it (duplicates when
+    replicas race for the same alert: jiralert #119). False means another worker has it."""
+    if previous_start is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    sa.insert(jira_issues).values(
+                        subject_kind=kind,
+                        subject_id=subject,
+                        generation=generation,
+                        ref_label=ref,
+                        state="creating",
+                        create_started_at=now,
+                    )
+                )
+        except sa.exc.IntegrityError:
+            return False
+        return True
     updated = conn.execute(
         sa.update(jira_issues)
         .where(
             jira_issues.c.subject_kind == kind,
             jira_issues.c.subject_id == subject,
             jira_issues.c.generation == generation,
+            jira_issues.c.state == "creating",
+            jira_issues.c.create_started_at == previous_start,
         )
-        .values(state="creating", create_started_at=now)
+        .values(create_started_at=now)
     )
-    if updated.rowcount == 0:
-        conn.execute(
-            sa.insert(jira_issues).values(
-                subject_kind=kind,
-                subject_id=subject,
-                generation=generation,
-                ref_label=ref,
-                state="creating",
-                create_started_at=now,
-            )
-        )
+    return bool(updated.rowcount)
 
 
 def forget_create(conn: Connection, kind: str, subject: str, generation: int) -> None:

@@ -55,6 +55,7 @@ def create_once(
         entry = ledger.ledger_entry(conn, kind, subject, generation)
     if entry is not None and entry.state == "created" and entry.issue is not None:
         return Created(entry.issue, new=False)
+    previous_start: datetime | None = None
     if entry is not None:
         # An earlier attempt may have landed. Look, but trust a miss only after the settle time.
         found = gateway.find_by_label(ref)
@@ -62,13 +63,18 @@ def create_once(
             with engine.begin() as conn:
                 ledger.record_created(conn, kind, subject, generation, found[0], now())
             return Created(found[0], new=False)
-        started = entry.create_started_at or now()
-        if now() < started + settle:
+        previous_start = entry.create_started_at or now()
+        if now() < previous_start + settle:
             raise Defer(
-                started + settle, "an earlier create may still be indexing; looking again later"
+                previous_start + settle,
+                "an earlier create may still be indexing; looking again later",
             )
     with engine.begin() as conn:
-        ledger.begin_create(conn, kind, subject, generation, ref, now())
+        claimed = ledger.claim_create(
+            conn, kind, subject, generation, ref, now(), previous_start=previous_start
+        )
+    if not claimed:
+        raise Defer(now() + settle, "another worker is creating this issue")
     try:
         issue = gateway.create_issue(draft)
     except JiraTransient as exc:
