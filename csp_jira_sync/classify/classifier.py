@@ -312,21 +312,30 @@ def _positions(stems: Sequence[str]) -> dict[str, list[int]]:
 
 
 def _evidence(item: _Field, compiled: CompiledRules) -> list[Evidence]:
-    found: list[Evidence] = []
+    """The best match of each rule in this field (a rule counts once per field)."""
     max_gap = compiled.scoring.max_gap
     typo_weight = compiled.scoring.typo_weight
-    for rule in compiled.rules:
-        best: tuple[float, tuple[int, ...]] | None = None
-        for phrase in rule.phrases:
-            for match in find_matches(phrase, item.tokens, max_gap):
-                weight = rule.weight * item.factor * min(item.token_factors[i] for i in match)
-                if any(item.corrections[i] for i in match):
-                    weight *= typo_weight
-                if best is None or abs(weight) > abs(best[0]):
-                    best = (weight, match)
-        if best is not None and best[0] != 0:
-            found.append(_as_evidence(rule, item, best[0], best[1]))
-    return found
+    candidates = set(compiled.unanchored)
+    for token_stem in item.tokens.positions:
+        candidates.update(compiled.anchored.get(token_stem, ()))
+        candidates.update(compiled.prefix_anchored.get(token_stem[:3], ()))
+    for folded in set(item.tokens.folded):
+        candidates.update(compiled.prefix_anchored.get(folded[:3], ()))
+    best: dict[int, tuple[float, tuple[int, ...]]] = {}
+    for rule_index, phrase_index in candidates:
+        rule = compiled.rules[rule_index]
+        for match in find_matches(rule.phrases[phrase_index], item.tokens, max_gap):
+            weight = rule.weight * item.factor * min(item.token_factors[i] for i in match)
+            if any(item.corrections[i] for i in match):
+                weight *= typo_weight
+            current = best.get(rule_index)
+            if current is None or (abs(weight), match) > (abs(current[0]), current[1]):
+                best[rule_index] = (weight, match)
+    return [
+        _as_evidence(compiled.rules[index], item, weight, match)
+        for index, (weight, match) in sorted(best.items())
+        if weight != 0
+    ]
 
 
 def _as_evidence(

@@ -102,6 +102,12 @@ class CompiledRules:
     typos: TypoIndex
     activities: Mapping[str, Activity]
     categories: Mapping[str, Category]
+    # (rule index, phrase index) by a stem the phrase cannot match without, so a request only
+    # tries the phrases whose anchor word it contains; phrases made of prefixes only are found
+    # by their prefix's first three letters, and the rest (a leading number) are always tried.
+    anchored: Mapping[str, tuple[tuple[int, int], ...]]
+    prefix_anchored: Mapping[str, tuple[tuple[int, int], ...]]
+    unanchored: tuple[tuple[int, int], ...]
 
 
 def compile_rules(rules: ClassificationRules, catalog: Catalog) -> CompiledRules:
@@ -122,6 +128,20 @@ def compile_rules(rules: ClassificationRules, catalog: Catalog) -> CompiledRules
     )
     if unknown:
         raise ValueError(f"rules name activities the catalog does not have: {', '.join(unknown)}")
+    anchored: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    prefix_anchored: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    unanchored: list[tuple[int, int]] = []
+    for rule_index, rule in enumerate(compiled):
+        for phrase_index, phrase in enumerate(rule.phrases):
+            first = phrase.elements[0]
+            if phrase.required:
+                for anchor in phrase.required[0]:
+                    anchored[anchor].append((rule_index, phrase_index))
+            elif not first.number and not first.stems:
+                for prefix in {p[:3] for p in first.prefixes}:
+                    prefix_anchored[prefix].append((rule_index, phrase_index))
+            else:
+                unanchored.append((rule_index, phrase_index))
     return CompiledRules(
         source=rules,
         catalog=catalog,
@@ -141,6 +161,9 @@ def compile_rules(rules: ClassificationRules, catalog: Catalog) -> CompiledRules
         ),
         activities=activities,
         categories={c.slug: c for c in catalog.categories},
+        anchored={k: tuple(v) for k, v in anchored.items()},
+        prefix_anchored={k: tuple(v) for k, v in prefix_anchored.items()},
+        unanchored=tuple(unanchored),
     )
 
 

@@ -47,6 +47,8 @@ class Element:
 class Phrase:
     text: str
     elements: tuple[Element, ...]
+    # For each plain-word element, the stems of which one must occur for any match.
+    required: tuple[frozenset[str], ...]
 
     @property
     def stems(self) -> frozenset[str]:
@@ -70,7 +72,8 @@ def parse_phrase(text: str, lexicon: Lexicon) -> Phrase:
             continue
         elements.extend(_element(text, part, lexicon, gap))
         gap = False
-    return Phrase(text=text, elements=tuple(elements))
+    required = tuple(e.stems for e in elements if not e.prefixes and not e.number)
+    return Phrase(text=text, elements=tuple(elements), required=required)
 
 
 def _merge_compounds(parts: list[str], lexicon: Lexicon) -> list[str]:
@@ -143,6 +146,10 @@ class Tokens:
 
 def find_matches(phrase: Phrase, tokens: Tokens, max_gap: int) -> Iterator[tuple[int, ...]]:
     """Every way the phrase matches, as the positions of the words it matched."""
+    positions = tokens.positions
+    for needed in phrase.required:
+        if not any(stem_ in positions for stem_ in needed):
+            return  # a word the phrase needs is absent: most phrases stop here, cheaply
     first = phrase.elements[0]
     if first.prefixes or first.number:
         starts: Iterable[int] = range(len(tokens.stems))
