@@ -10,7 +10,6 @@ to 48 h) and give up on 4xx, so 4xx is only ever for input that cannot succeed a
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -212,9 +211,9 @@ def create_receiver(
 
     async def store_items(items: Sequence[InboxItem]) -> list[Accepted]:
         try:
-            return await asyncio.wait_for(writer.submit(items), COMMIT_TIMEOUT_SECONDS)
-        except (StoreUnavailable, TimeoutError) as exc:
-            log.warning("receiver.store_unavailable error=%s", exc or "commit timed out")
+            return await writer.submit(items, COMMIT_TIMEOUT_SECONDS)
+        except StoreUnavailable as exc:
+            log.warning("receiver.store_unavailable error=%s", exc)
             raise Problem(
                 503,
                 "store_unavailable",

@@ -23,6 +23,9 @@ from csp_jira_sync.store import Accepted, InboxItem, Store
 log = logging.getLogger(__name__)
 
 
+_TIMED_OUT = StoreUnavailable("the state store did not commit in time")
+
+
 @dataclass
 class _Job:
     items: Sequence[InboxItem]
@@ -74,14 +77,22 @@ class IntakeWriter:
             self._jobs.put(None)
             thread.join(timeout)
 
-    async def submit(self, items: Sequence[InboxItem]) -> list[Accepted]:
-        """Store `items` (all or nothing) and return once they are committed."""
+    async def submit(self, items: Sequence[InboxItem], timeout: float) -> list[Accepted]:
+        """Store `items` (all or nothing) and return once they are committed. Raises
+        `StoreUnavailable` if the store fails, or if no commit happened within `timeout`
+        seconds (the items may still be stored later: a resend is then a duplicate)."""
         if self._thread is None:
             self.start()
         loop = asyncio.get_running_loop()
         job = _Job(items, loop, loop.create_future())
+        # A timer on the future itself: cheaper than asyncio.wait_for, which wraps every
+        # request in another task.
+        timer = loop.call_later(timeout, _settle, job.future, _TIMED_OUT)
         self._jobs.put(job)
-        return await job.future
+        try:
+            return await job.future
+        finally:
+            timer.cancel()
 
     def _run(self) -> None:
         stopping = False
