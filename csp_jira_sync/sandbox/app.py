@@ -75,6 +75,8 @@ class SandboxApp:
         download = "/secure/attachment/{id}/{filename}"
         self.jira.add("GET", download, routes_issue_parts.attachment_content)
         self._versions[download] = 2
+        self.jira.add("GET", "/rest/auth/1/session", routes_meta.auth_session)
+        self._versions["/rest/auth/1/session"] = 2
         self.admin = routes_admin.build_router()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

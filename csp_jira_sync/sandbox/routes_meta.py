@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from csp_jira_sync.sandbox.errors import JiraApiError
 from csp_jira_sync.sandbox.fielddefs import all_field_defs
+from csp_jira_sync.sandbox.fields import FieldReader
 from csp_jira_sync.sandbox.http import Call, Handler, json_response
 from csp_jira_sync.sandbox.model import User
 from csp_jira_sync.sandbox.timefmt import format_ms
@@ -41,6 +42,18 @@ async def server_info(call: Call) -> Response:
             "scmInfo": "csp-jira-sync-sandbox",
             "serverTitle": identity.title,
             "serverTimeZone": "Etc/UTC",
+        }
+    )
+
+
+async def auth_session(call: Call) -> Response:
+    """`/rest/auth/1/session`: the jira package reads it when built with `validate=True`."""
+    user = call.actor
+    return json_response(
+        {
+            "self": f"{call.base_url}/rest/api/latest/user?username={user.name}",
+            "name": user.name,
+            "loginInfo": {"failedLoginCount": 0, "loginCount": 1},
         }
     )
 
@@ -223,7 +236,68 @@ async def group_members(call: Call) -> Response:
     return json_response(body)
 
 
+def _page_body(call: Call, items: list[Any], cloud_key: str) -> dict[str, Any]:
+    start = max(0, call.query_int("startAt", 0))
+    size = max(0, min(call.query_int("maxResults", 50), 200))
+    page = items[start : start + size]
+    body: dict[str, Any] = {"maxResults": size, "startAt": start, "total": len(items)}
+    if call.sandbox.is_cloud:
+        body[cloud_key] = page
+    else:  # Data Center's createmeta pages are `values` with `isLast`
+        body["values"] = page
+        body["isLast"] = start + len(page) >= len(items)
+    return body
+
+
+async def createmeta_issue_types(call: Call) -> Response:
+    project = _project(call)
+    types = [
+        call.render.issue_type(call.sandbox.state.issue_types[t]) for t in project.issue_type_ids
+    ]
+    return json_response(_page_body(call, types, "issueTypes"))
+
+
+_REQUIRED_ON_CREATE = frozenset({"project", "issuetype", "summary", "reporter"})
+_MULTI_VALUE = frozenset({"labels", "components"})
+
+
+async def createmeta_fields(call: Call) -> Response:
+    state = call.sandbox.state
+    project = _project(call)
+    type_id = call.params["issueTypeId"]
+    if type_id not in project.issue_type_ids:
+        raise JiraApiError(
+            400, [f"The issue type with id '{type_id}' is not in project {project.key}."]
+        )
+    screen = FieldReader.create_screen(state)
+    allowed: dict[str, list[Any]] = {
+        "project": [call.render.project(project)],
+        "issuetype": [call.render.issue_type(state.issue_types[type_id])],
+        "priority": [call.render.priority(p) for p in state.priorities.values()],
+        "components": [call.render.component(c) for c in project.components],
+    }
+    found = []
+    for spec in all_field_defs(call.sandbox.seed.custom_fields):
+        if spec.id not in screen or spec.schema is None:
+            continue
+        item: dict[str, Any] = {
+            "required": spec.id in _REQUIRED_ON_CREATE,
+            "schema": spec.schema,
+            "name": spec.name,
+            "fieldId": spec.id,
+            "key": spec.id,
+            "hasDefaultValue": spec.id in ("priority", "reporter"),
+            "operations": ["add", "set", "remove"] if spec.id in _MULTI_VALUE else ["set"],
+        }
+        if spec.id in allowed:
+            item["allowedValues"] = allowed[spec.id]
+        found.append(item)
+    return json_response(_page_body(call, found, "fields"))
+
+
 def register(add: Add) -> None:
+    add("GET", "/issue/createmeta/{projectIdOrKey}/issuetypes", createmeta_issue_types)
+    add("GET", "/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}", createmeta_fields)
     add("GET", "/serverInfo", server_info)
     add("GET", "/myself", myself)
     add("GET", "/field", fields)

@@ -182,3 +182,13 @@ def test_catalog_endpoints_serve_the_seed(sandbox: RunningSandbox) -> None:
     staff = client._get_json("group/member", params={"groupname": "csp-staff"})
     assert {u["displayName"] for u in staff["values"]} == {"Alice Csp", "Bob Csp", "Chen Csp"}
     assert [u.displayName for u in client.search_users(query="erin")] == ["Erin Noc"]
+
+
+def test_create_metadata_lists_issue_types_and_their_fields(sandbox_dc: RunningSandbox) -> None:
+    client = _client(sandbox_dc)
+    types = client.project_issue_types("CSP")
+    assert [t.name for t in types] == ["Task", "Incident", "Problem", "Service Request", "Report"]
+    fields = {f.fieldId: f for f in client.project_issue_fields("CSP", types[1].id)}
+    assert fields["summary"].required is True
+    assert fields["labels"].required is False
+    assert {p.name for p in fields["priority"].allowedValues} >= {"High", "Low"}

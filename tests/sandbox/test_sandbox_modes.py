@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jira
 import requests
 
 from csp_jira_sync.sandbox import errors as msg
@@ -169,3 +170,17 @@ def test_bearer_tokens_work_on_data_center_and_get_403_on_cloud(
     cloud = requests.get(f"{sandbox.base_url}/rest/api/2/myself", headers=headers, timeout=5)
     assert cloud.status_code == 403
     assert cloud.json() == {"error": "Failed to parse Connect Session Auth Token"}
+
+
+def test_cloud_create_metadata_pages_issue_types_and_fields(sandbox: RunningSandbox) -> None:
+    http = JiraHttp(sandbox)
+    types = http.get("issue/createmeta/CSP/issuetypes").json()
+    assert [t["name"] for t in types["issueTypes"]][:2] == ["Task", "Incident"]
+    fields = http.get(f"issue/createmeta/CSP/issuetypes/{types['issueTypes'][0]['id']}").json()
+    required = {f["fieldId"] for f in fields["fields"] if f["required"]}
+    assert required == {"project", "issuetype", "summary", "reporter"}
+
+
+def test_the_jira_package_can_validate_its_login(sandbox: RunningSandbox) -> None:
+    client = jira.JIRA(server=sandbox.base_url, basic_auth=sandbox.credentials(), validate=True)
+    assert client.current_user() in ("csp-sync", sandbox.sandbox.state.users["csp-sync"].account_id)
