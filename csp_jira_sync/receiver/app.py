@@ -20,6 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse, Response
 
 from csp_jira_sync import __version__
@@ -248,6 +249,9 @@ def create_receiver(
                     status_code=202,
                 )
             results = await store_items(intake.items)
+        except ClientDisconnect:
+            metrics.rejected(source, "disconnected")
+            return Response(status_code=400)  # nobody is left to read it
         except Problem as problem:
             metrics.rejected(source, problem.reason)
             log.info(
@@ -257,6 +261,16 @@ def create_receiver(
                 problem.reason,
             )
             return problem.response()
+        except Exception:
+            # A bug, not bad input: say so, and make sure the sender tries again later.
+            log.exception("receiver.internal_error source=%s", source)
+            metrics.rejected(source, "internal_error")
+            return Problem(
+                500,
+                "internal_error",
+                "the receiver failed while storing the event, so it was not accepted; send it "
+                "again later (the failure is logged for the operators).",
+            ).response()
         new = sum(not r.duplicate for r in results)
         metrics.accepted(source, new)
         metrics.duplicate(source, len(results) - new)

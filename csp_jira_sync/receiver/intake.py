@@ -11,6 +11,7 @@ to one commit at any load, and the event loop never blocks on the database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -40,6 +41,13 @@ def _settle(future: asyncio.Future[list[Accepted]], result: list[Accepted] | Bas
         future.set_exception(result)
     else:
         future.set_result(result)
+
+
+def _answer(job: _Job, result: list[Accepted] | BaseException) -> None:
+    """Hand the outcome to the request's event loop (from the writer thread)."""
+    # A closed loop means the server stopped and nobody is waiting any more.
+    with contextlib.suppress(RuntimeError):
+        job.loop.call_soon_threadsafe(_settle, job.future, result)
 
 
 class IntakeWriter:
@@ -76,6 +84,11 @@ class IntakeWriter:
         if thread is not None:
             self._jobs.put(None)
             thread.join(timeout)
+
+    @property
+    def waiting(self) -> int:
+        """Requests queued for the next commit (the one in progress not counted)."""
+        return self._jobs.qsize()
 
     async def submit(self, items: Sequence[InboxItem], timeout: float) -> list[Accepted]:
         """Store `items` (all or nothing) and return once they are committed. Raises
@@ -120,7 +133,7 @@ class IntakeWriter:
             results = self._store.accept([item for job in batch for item in job.items])
         except StoreUnavailable as exc:
             for job in batch:
-                job.loop.call_soon_threadsafe(_settle, job.future, exc)
+                _answer(job, exc)
             return
         except Exception as exc:
             if len(batch) > 1:
@@ -131,7 +144,7 @@ class IntakeWriter:
                     self._commit([job])
                 return
             log.exception("intake.store_failed")
-            batch[0].loop.call_soon_threadsafe(_settle, batch[0].future, exc)
+            _answer(batch[0], exc)
             return
         self.batches += 1
         self.items += len(results)
@@ -139,7 +152,7 @@ class IntakeWriter:
         for job in batch:
             mine = results[offset : offset + len(job.items)]
             offset += len(job.items)
-            job.loop.call_soon_threadsafe(_settle, job.future, mine)
+            _answer(job, mine)
         if self._on_committed is not None and any(not r.duplicate for r in results):
             try:
                 self._on_committed()
