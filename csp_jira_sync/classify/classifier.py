@@ -13,7 +13,8 @@ Pure: text and rules in, a decision with its evidence out. How it decides:
    and the sentences before the switch mere context.
 4. The best-scoring target wins only if it has enough evidence (`min_score`) and is clearly ahead
    of the runner-up (`min_margin`, `min_ratio`); otherwise the answer is `triage`. Out-of-scope
-   competes like an activity, so a request that looks like both is triaged, never forced.
+   competes like an activity, and an activity must moreover score `out_of_scope_ratio` times any
+   out-of-scope evidence: forcing out-of-scope work into an activity costs more than a triage.
 """
 
 from __future__ import annotations
@@ -121,8 +122,17 @@ def classify(
         reason = (
             f"{top.target} {top.score:.1f} is not clearly ahead of {ranked[1].target} {second:.1f}"
         )
+    elif (
+        top.target != OUT_OF_SCOPE and top.score < scoring.out_of_scope_ratio * scores[OUT_OF_SCOPE]
+    ):
+        reason = (
+            f"{top.target} {top.score:.1f} is not {scoring.out_of_scope_ratio:g} times the "
+            f"out-of-scope evidence {scores[OUT_OF_SCOPE]:.1f}"
+        )
     if reason:
         shown = {c.target for c in ranked[:2]}
+        if scores[OUT_OF_SCOPE] > 0:
+            shown.add(OUT_OF_SCOPE)
         return Classification(
             outcome="triage",
             activity=None,

@@ -137,8 +137,8 @@ def compile_rules(rules: ClassificationRules, catalog: Catalog) -> CompiledRules
             if phrase.required:
                 for anchor in phrase.required[0]:
                     anchored[anchor].append((rule_index, phrase_index))
-            elif not first.number and not first.stems:
-                for prefix in {p[:3] for p in first.prefixes}:
+            elif not first.number:
+                for prefix in {p[:3] for p in first.prefixes} | {a[:3] for a in first.anchors}:
                     prefix_anchored[prefix].append((rule_index, phrase_index))
             else:
                 unanchored.append((rule_index, phrase_index))

@@ -6,6 +6,7 @@
     quote|quotation|pricing  any one of the alternatives
     escalat*                 any word that starts with it
     ticket #                 `#` is any number ("ticket 448213")
+    =quote                   exactly this word as written: "quote", not "quoted"
 
 `|` joins single words: "datacenter|dc" is one word of two choices, and "keep|stay in touch"
 is "keep in touch" or "stay in touch". Two-word names become one word through the lexicon's
@@ -34,9 +35,11 @@ class Element:
     prefixes: tuple[str, ...]
     number: bool
     gap_before: bool  # `...` precedes it: up to max_gap words may sit in between
+    exact: frozenset[str] = frozenset()  # folded words that must match as written
+    anchors: frozenset[str] = frozenset()  # stems a token has whenever this element accepts it
 
     def accepts(self, token_stem: str, token_folded: str) -> bool:
-        if token_stem in self.stems:
+        if token_stem in self.stems or token_folded in self.exact:
             return True
         if self.number and token_stem.isdigit():
             return True
@@ -72,7 +75,7 @@ def parse_phrase(text: str, lexicon: Lexicon) -> Phrase:
             continue
         elements.extend(_element(text, part, lexicon, gap))
         gap = False
-    required = tuple(e.stems for e in elements if not e.prefixes and not e.number)
+    required = tuple(e.anchors for e in elements if not e.prefixes and not e.number)
     return Phrase(text=text, elements=tuple(elements), required=required)
 
 
@@ -90,7 +93,7 @@ def _merge_compounds(parts: list[str], lexicon: Lexicon) -> list[str]:
 
 
 def _plain(part: str) -> bool:
-    return part != GAP and not any(c in part for c in "|*#")
+    return part != GAP and not any(c in part for c in "|*#=")
 
 
 def _element(phrase: str, part: str, lexicon: Lexicon, gap: bool) -> list[Element]:
@@ -98,21 +101,29 @@ def _element(phrase: str, part: str, lexicon: Lexicon, gap: bool) -> list[Elemen
     alternatives = part.split("|")
     if any(not a for a in alternatives):
         raise PhraseError(f"{phrase!r}: '|' needs a word on both sides in {part!r}")
-    if len(alternatives) == 1 and "*" not in part and part != "#":
+    if len(alternatives) == 1 and "*" not in part and part != "#" and not part.startswith("="):
         pieces = [stem(w.folded) for w in words(part, lexicon)]
         if not pieces:
             raise PhraseError(f"{phrase!r}: {part!r} has no letters or digits to match")
         first, *rest = pieces
         return [
-            Element(frozenset({first}), (), False, gap),
-            *(Element(frozenset({p}), (), False, False) for p in rest),
+            Element(frozenset({first}), (), False, gap, anchors=frozenset({first})),
+            *(Element(frozenset({p}), (), False, False, anchors=frozenset({p})) for p in rest),
         ]
     stems: set[str] = set()
+    exact: set[str] = set()
     prefixes: list[str] = []
     number = False
     for alternative in alternatives:
         if alternative == "#":
             number = True
+        elif alternative.startswith("="):
+            found = [w.folded for w in words(alternative[1:], lexicon)]
+            if len(found) != 1:
+                raise PhraseError(
+                    f"{phrase!r}: {alternative!r} must be '=' and one word, as in '=quote'"
+                )
+            exact.add(found[0])
         elif alternative.endswith("*") and alternative.count("*") == 1:
             found = [w.folded for w in words(alternative[:-1], lexicon)]
             if len(found) != 1 or len(found[0]) < 3:
@@ -130,7 +141,8 @@ def _element(phrase: str, part: str, lexicon: Lexicon, gap: bool) -> list[Elemen
                     f"{alternative!r} as a phrase of its own"
                 )
             stems.add(found[0])
-    return [Element(frozenset(stems), tuple(prefixes), number, gap)]
+    anchors = frozenset(stems | {stem(w) for w in exact})
+    return [Element(frozenset(stems), tuple(prefixes), number, gap, frozenset(exact), anchors)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +166,7 @@ def find_matches(phrase: Phrase, tokens: Tokens, max_gap: int) -> Iterator[tuple
     if first.prefixes or first.number:
         starts: Iterable[int] = range(len(tokens.stems))
     else:
-        starts = sorted(p for s in first.stems for p in tokens.positions.get(s, ()))
+        starts = sorted(p for s in first.anchors for p in tokens.positions.get(s, ()))
     for start in starts:
         if first.accepts(tokens.stems[start], tokens.folded[start]):
             found = _extend(phrase.elements, 1, (start,), tokens, max_gap)

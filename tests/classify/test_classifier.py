@@ -118,6 +118,20 @@ def test_out_of_scope_as_strong_as_an_activity_is_triaged_never_forced(catalog: 
     assert result.outcome == "triage"
 
 
+def test_an_activity_must_outweigh_out_of_scope_evidence_by_the_out_of_scope_ratio(
+    catalog: Catalog,
+) -> None:
+    body = (
+        "Our firewall and the invoice need looking at, then reboot."  # firewall 3 + ... vs reboot 3
+    )
+    rules = _rules(out_of_scope_ratio=1.0)
+    assert classify("Firewall", body, rules, catalog).outcome == "activity"  # 6 vs 3: clear lead
+    guarded = classify("Firewall", body, _rules(out_of_scope_ratio=2.5), catalog)
+    assert guarded.outcome == "triage"
+    assert "out-of-scope evidence 3.0" in guarded.reason
+    assert any(e.target == "out-of-scope" for e in guarded.evidence)
+
+
 def test_negative_rules_subtract_from_their_activity(catalog: Catalog) -> None:
     plain = _classify(catalog, "", "We were charged twice on the invoice.")
     against = _classify(catalog, "", "We were charged twice on the invoice and credit note.")

@@ -64,6 +64,12 @@ def test_hash_matches_any_number() -> None:
     assert _matches("ticket #", "ticket is open") == []
 
 
+def test_an_exact_word_matches_only_as_written() -> None:
+    assert _matches("a ... =quote", "send us a quote") == [(2, 3)]
+    assert _matches("=quote|=quotes for", "the PO is quoted for you") == []
+    assert _matches("=quote|=quotes for", "quotes for VMs") == [(0, 1)]
+
+
 def test_compounds_in_a_phrase_match_both_spellings() -> None:
     lexicon = Lexicon(synonyms={}, compounds={("data", "center"): "datacenter"})
     assert _matches("tour ... data center", "a tour of the datacenter", lexicon=lexicon) == [(1, 4)]
@@ -80,6 +86,7 @@ def test_compounds_in_a_phrase_match_both_spellings() -> None:
         ("x|data-centre", "single words"),
         ("es*", "3 letters"),
         ("a*b", "only end"),
+        ("=two-words|x", "'=' and one word"),
     ],
 )
 def test_malformed_phrases_are_rejected_with_the_reason(phrase: str, problem: str) -> None:

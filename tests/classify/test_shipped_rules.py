@@ -226,3 +226,27 @@ def test_every_catalog_activity_has_rules_that_can_win(
 ) -> None:
     targets = {rule.target for rule in compiled.rules}
     assert {a.slug for a in catalog.activities()} <= targets
+
+
+def test_words_that_only_look_like_out_of_scope_do_not_block_an_activity(
+    compiled: CompiledRules, catalog: Catalog
+) -> None:
+    quoted = _run(
+        compiled, catalog, "Invoices", "Please make sure PO 4500998877 is quoted on each invoice."
+    )
+    broken = _run(
+        compiled, catalog, "Incidents", "Can you send our incidents this year broken down by month?"
+    )
+    assert (_slug(quoted), _slug(broken)) == ("bill-production", "trending-reporting")
+
+
+def test_buying_more_of_a_product_is_sales_not_that_product_s_activity(
+    compiled: CompiledRules, catalog: Catalog
+) -> None:
+    result = _run(
+        compiled,
+        catalog,
+        "Firewall add-on",
+        "We're interested in buying the managed firewall add-on. Who do we talk to?",
+    )
+    assert result.outcome != "activity", result.explain()
