@@ -36,6 +36,7 @@ class Sandbox:
             labels_of=labels_of,
             index_lag_ms=lambda: self.knobs.settings.index_lag_ms,
         )
+        self.state.gdpr_strict = config.is_cloud
         self.workflow = Workflow(self.seed.transitions, self.state.statuses)
         with self.state.lock:
             load_seed_issues(self.state, self.workflow)

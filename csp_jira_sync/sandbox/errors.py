@@ -35,6 +35,7 @@ TEXT_TOO_LONG = "The entered text is too long. It exceeds the allowed limit of 3
 ADF_REQUIRED = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
 STRING_REQUIRED = "Operation value must be a string"
 TIME_SPENT_REQUIRED = "You must indicate the time spent working."
+GDPR_QUERY = "'accountId' must be the only user identifying query parameter in GDPR strict mode."
 
 TEXT_LIMIT = 32767
 SUMMARY_LIMIT = 255

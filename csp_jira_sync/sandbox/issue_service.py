@@ -317,6 +317,8 @@ def add_watcher(state: SandboxState[Any], actor: User, issue: Issue, body: Any) 
         user: User | None = actor
     elif isinstance(body, str):
         user = state.find_user(body)
+        if state.gdpr_strict and user is not None and user.account_id != body:
+            user = None  # Cloud takes the accountId only
         if user is None:
             raise JiraApiError(400, [], {"watcher": f'The user "{body}" does not exist.'})
     else:
@@ -327,6 +329,8 @@ def add_watcher(state: SandboxState[Any], actor: User, issue: Issue, body: Any) 
 
 
 def remove_watcher(state: SandboxState[Any], issue: Issue, params: Mapping[str, str]) -> None:
+    if state.gdpr_strict and "username" in params:
+        raise JiraApiError(400, [msg.GDPR_QUERY])
     ref = params.get("accountId") or params.get("username")
     if not ref:
         raise JiraApiError(400, ["Either 'accountId' or 'username' must be given."])

@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from csp_jira_sync.sandbox import errors as msg
 from csp_jira_sync.sandbox.errors import JiraApiError
 from csp_jira_sync.sandbox.fielddefs import all_field_defs
 from csp_jira_sync.sandbox.fields import FieldReader
@@ -174,6 +175,8 @@ def _page(call: Call, items: list[User]) -> tuple[list[User], int, int]:
 
 async def user_search(call: Call) -> Response:
     state = call.sandbox.state
+    if call.sandbox.state.gdpr_strict and call.query("username") is not None:
+        raise JiraApiError(400, [msg.GDPR_QUERY])
     account_id = call.query("accountId")
     username = call.query("username")
     query = call.query("query")
@@ -197,6 +200,8 @@ async def user_search(call: Call) -> Response:
 
 
 async def user(call: Call) -> Response:
+    if call.sandbox.state.gdpr_strict and (call.query("username") or call.query("key")):
+        raise JiraApiError(400, [msg.GDPR_QUERY])
     ref = call.query("accountId") or call.query("username") or call.query("key")
     if not ref:
         raise JiraApiError(400, ["One of 'accountId', 'username' or 'key' must be given."])

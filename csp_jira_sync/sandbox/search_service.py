@@ -46,8 +46,11 @@ def _exists(state: SandboxState[IssueDoc]) -> Any:
         if field_name == "key":
             return state.find_issue(value) is not None
         if field_name in ("assignee", "reporter"):
-            return state.find_user(value) is not None or any(
-                u.display_name.casefold() == folded for u in state.users.values()
+            # Cloud JQL names users by accountId, email or display name, never by user name.
+            return any(
+                folded in (u.account_id.casefold(), u.email.casefold(), u.display_name.casefold())
+                or (not state.gdpr_strict and folded == u.name.casefold())
+                for u in state.users.values()
             )
         tables: dict[str, dict[str, Any]] = {
             "issuetype": state.issue_types,

@@ -25,7 +25,7 @@ def load_seed_issues(state: SandboxState[Any], workflow: Workflow) -> None:
         if seeded.priority_name is not None:
             fields["priority"] = {"name": seeded.priority_name}
         if seeded.assignee is not None:
-            fields["assignee"] = {"name": seeded.assignee}
+            fields["assignee"] = {"accountId": state.users[seeded.assignee].account_id}
         issue = create_issue(state, workflow, reporter, {"fields": fields}, 2)
         if seeded.created is not None:
             created = parse_jira_datetime(seeded.created)

@@ -71,7 +71,8 @@ class SandboxState(Generic[D]):
         self.worklog_deletions = ChangeFeed()
         self._next_id = FIRST_ID
         self._next_number: dict[str, int] = {}
-        self.seeded = False
+        # Jira Cloud's user privacy ("GDPR strict") mode: users are named by accountId only.
+        self.gdpr_strict = False
 
     def _load_catalog(self, seed: Seed) -> None:
         self.users: dict[str, User] = {user.name: user for user in seed.users}

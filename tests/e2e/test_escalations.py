@@ -126,7 +126,10 @@ def test_human_edits_in_jira_are_never_overwritten(daemon: Daemon) -> None:
     issue.update(
         fields={
             "summary": "Edge routers: customer-facing loss (CSP wording)",
-            "assignee": {"name": "csp.bob"},
+            # Jira Cloud takes users by accountId only (GDPR strict mode).
+            "assignee": {
+                "accountId": client.search_users(query="bob@sandbox.example")[0].accountId
+            },
         }
     )
     issue.update(update={"labels": [{"add": "vip-customer"}]})

@@ -184,3 +184,30 @@ def test_cloud_create_metadata_pages_issue_types_and_fields(sandbox: RunningSand
 def test_the_jira_package_can_validate_its_login(sandbox: RunningSandbox) -> None:
     client = jira.JIRA(server=sandbox.base_url, basic_auth=sandbox.credentials(), validate=True)
     assert client.current_user() in ("csp-sync", sandbox.sandbox.state.users["csp-sync"].account_id)
+
+
+def test_cloud_names_users_by_account_id_only(
+    sandbox: RunningSandbox, sandbox_dc: RunningSandbox
+) -> None:
+    by_name = {"assignee": {"name": "csp.alice"}}
+    cloud = JiraHttp(sandbox).post(
+        "issue",
+        json={
+            "fields": {
+                "project": {"key": "CSP"},
+                "issuetype": {"name": "Task"},
+                "summary": "x",
+                **by_name,
+            }
+        },
+    )
+    assert cloud.status_code == 400 and "accountId" in cloud.json()["errors"]["assignee"]
+    assert JiraHttp(sandbox_dc).create("By name", **by_name)["key"] == "CSP-1"
+    search = JiraHttp(sandbox).get("user/search", params={"username": "csp.alice"})
+    assert search.status_code == 400
+    assert search.json()["errorMessages"] == [msg.GDPR_QUERY]
+    jql = JiraHttp(sandbox).get("search/jql", params={"jql": "assignee = csp.alice"})
+    assert jql.status_code == 400
+    alice = sandbox.sandbox.state.users["csp.alice"]
+    assert JiraHttp(sandbox).jql(f'assignee = "{alice.account_id}"') == []
+    assert JiraHttp(sandbox_dc).jql("assignee = csp.alice") == ["CSP-1"]

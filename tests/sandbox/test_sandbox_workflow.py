@@ -61,7 +61,7 @@ def test_a_transition_takes_a_comment_and_screen_fields_in_the_same_call(
         http,
         key,
         "11",
-        fields={"assignee": {"name": "csp.alice"}},
+        fields={"assignee": {"accountId": sandbox.sandbox.state.users["csp.alice"].account_id}},
         update={"comment": [{"add": {"body": "Acknowledged by the NOC"}}]},
     )
     fields = _issue(http, key)
