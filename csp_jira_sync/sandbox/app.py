@@ -35,7 +35,7 @@ from csp_jira_sync.sandbox.config import SandboxConfig
 from csp_jira_sync.sandbox.core import Sandbox
 from csp_jira_sync.sandbox.errors import JiraApiError
 from csp_jira_sync.sandbox.http import Call, Handler, error_response, json_response
-from csp_jira_sync.sandbox.routing import Router
+from csp_jira_sync.sandbox.routing import RouteMatch, Router
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -135,7 +135,11 @@ class SandboxApp:
         await response(scope, receive, send)
 
     async def _dispatch(
-        self, found: Any, allowed: set[str], scope: Scope, receive: Receive
+        self,
+        found: RouteMatch[Handler] | None,
+        allowed: set[str],
+        scope: Scope,
+        receive: Receive,
     ) -> Response:
         sandbox = self.sandbox
         if found is None:

@@ -283,15 +283,19 @@ class FieldReader:
         """(ok, user name) for a user field value: an object with name/accountId/key, or null."""
         if value is None:
             return True, None
-        if self.state.gdpr_strict and isinstance(value, dict) and "accountId" not in value:
-            # Jira Cloud names users by accountId only; `name` and `key` went with its
-            # user-privacy changes (pycontribs/jira #903).
-            if any(value.get(k) is not None for k in ("name", "key", "emailAddress", "id")):
-                self.errors[field_id] = (
-                    f"Specify the {field_id} by 'accountId': Jira Cloud does not accept "
-                    "user names or keys (GDPR strict mode)."
-                )
-                return False, None
+        # Jira Cloud names users by accountId only; `name` and `key` went with its user-privacy
+        # changes (pycontribs/jira #903).
+        if (
+            self.state.gdpr_strict
+            and isinstance(value, dict)
+            and "accountId" not in value
+            and any(value.get(k) is not None for k in ("name", "key", "emailAddress", "id"))
+        ):
+            self.errors[field_id] = (
+                f"Specify the {field_id} by 'accountId': Jira Cloud does not accept "
+                "user names or keys (GDPR strict mode)."
+            )
+            return False, None
         ref = _ref(value, ("accountId", "name", "key", "emailAddress", "id"))
         if ref is None:
             if isinstance(value, dict) and all(v is None for v in value.values()):

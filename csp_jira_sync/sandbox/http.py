@@ -13,7 +13,7 @@ from starlette.responses import Response
 from csp_jira_sync.sandbox import errors as msg
 from csp_jira_sync.sandbox.core import Sandbox
 from csp_jira_sync.sandbox.errors import JiraApiError
-from csp_jira_sync.sandbox.model import User
+from csp_jira_sync.sandbox.model import Issue, User
 from csp_jira_sync.sandbox.render import Renderer
 
 JSON_TYPE = "application/json;charset=UTF-8"
@@ -58,10 +58,6 @@ class Call:
             raise JiraApiError(401, [msg.NOT_AUTHENTICATED])
         return self.user
 
-    @property
-    def state(self) -> Any:
-        return self.sandbox.state
-
     def query(self, name: str) -> str | None:
         return self.request.query_params.get(name)
 
@@ -100,7 +96,8 @@ class Call:
         except ValueError:
             raise JiraApiError(400, [msg.INVALID_PAYLOAD]) from None
 
-    def issue(self, param: str = "issueIdOrKey") -> Any:
+    def issue(self, param: str = "issueIdOrKey") -> Issue:
+        """The issue the path names (Jira's 404 if there is none); hold the state lock."""
         return self.sandbox.state.issue(self.params[param])
 
 

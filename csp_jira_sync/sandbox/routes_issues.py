@@ -9,12 +9,13 @@ from starlette.responses import Response
 
 from csp_jira_sync.sandbox import issue_service
 from csp_jira_sync.sandbox.http import Call, Handler, json_response, no_content
+from csp_jira_sync.sandbox.model import Issue
 from csp_jira_sync.sandbox.render import select_fields
 
 Add = Callable[[str, str, Handler], None]
 
 
-def _created(call: Call, issue: Any) -> dict[str, Any]:
+def _created(call: Call, issue: Issue) -> dict[str, Any]:
     return {"id": str(issue.id), "key": issue.key, "self": f"{call.api}/issue/{issue.id}"}
 
 
