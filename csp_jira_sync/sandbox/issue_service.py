@@ -110,13 +110,19 @@ def bulk_create(
     if not isinstance(updates, list):
         raise JiraApiError(400, [msg.INVALID_PAYLOAD])
     if len(updates) > BULK_LIMIT:
-        raise JiraApiError(
-            400,
-            [
-                f"The number of issues to create ({len(updates)}) exceeds the maximum of "
-                f"{BULK_LIMIT} per bulk request."
-            ],
+        # Atlassian's contract gives every 400 of this operation the bulk answer's shape
+        # (CreatedIssues), so the refusal is one element error on the first issue too many.
+        message = (
+            f"The number of issues to create ({len(updates)}) exceeds the maximum of "
+            f"{BULK_LIMIT} per bulk request."
         )
+        return [], [
+            {
+                "status": 400,
+                "elementErrors": {"errorMessages": [message], "errors": {}},
+                "failedElementNumber": BULK_LIMIT,
+            }
+        ]
     created: list[Issue] = []
     failures: list[dict[str, Any]] = []
     for index, update in enumerate(updates):

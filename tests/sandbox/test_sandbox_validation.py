@@ -188,6 +188,11 @@ def test_bulk_create_takes_at_most_50_issues(sandbox: RunningSandbox, count: int
     if count == 50:
         assert answer.status_code == 201 and len(answer.json()["issues"]) == 50
     else:
+        # The contract's shape for this 400: CreatedIssues, the refusal as an element error.
         assert answer.status_code == 400
-        assert "50" in answer.json()["errorMessages"][0]
+        body = answer.json()
+        assert body["issues"] == []
+        [error] = body["errors"]
+        assert error["failedElementNumber"] == 50
+        assert "50" in error["elementErrors"]["errorMessages"][0]
         assert sandbox.admin.issues() == []
