@@ -14,7 +14,11 @@ Pure: text and rules in, a decision with its evidence out. How it decides:
 4. The best-scoring target wins only if it has enough evidence (`min_score`) and is clearly ahead
    of the runner-up (`min_margin`, `min_ratio`); otherwise the answer is `triage`. Out-of-scope
    competes like an activity, and an activity must moreover score `out_of_scope_ratio` times any
-   out-of-scope evidence: forcing out-of-scope work into an activity costs more than a triage.
+   out-of-scope evidence that could decide on its own (at least `min_score`): forcing
+   out-of-scope work into an activity costs more than a triage.
+5. Only when the rules would triage, and the request does not look out of scope, the labelled
+   examples of `mappings/examples/` are asked for a second opinion (`similarity`): the closest
+   few vote for their activity and the decision of step 4 is taken again.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from csp_jira_sync.classify.rules import ClassificationRules
 from csp_jira_sync.classify.text import stem, words
 
 Outcome = Literal["activity", "out-of-scope", "triage"]
-FieldName = Literal["subject", "body", "quoted"]
+FieldName = Literal["subject", "body", "quoted", "request"]
 OUT_OF_SCOPE_LABEL = "csp-out-of-scope"
 TRIAGE_LABEL = "csp-triage"
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]*")
@@ -49,7 +53,7 @@ class _Frozen(BaseModel):
 class Evidence(_Frozen):
     rule: str
     target: str  # the activity slug, or "out-of-scope"
-    field: FieldName
+    field: FieldName  # "request": a labelled example resembling the whole request
     words: str  # the words that matched, as written ("invocie≈invoice" for a typo)
     weight: float  # what it added to the target's score (negative rules subtract)
 
@@ -101,9 +105,40 @@ def classify(
 ) -> Classification:
     """Classify one request. Pass `compile_rules(rules, catalog)` when classifying many."""
     compiled = _compiled(rules, catalog)
-    scoring = compiled.scoring
     fields = _fields(subject, body, compiled)
     evidence = [e for f in fields for e in _evidence(f, compiled)]
+    decision = _decide(evidence, compiled)
+    if decision.outcome == "triage" and compiled.examples is not None:
+        # The rules cannot decide: ask the labelled examples, unless the request looks out of
+        # scope, where a second opinion could only risk forcing it into an activity.
+        out_of_scope = sum(e.weight for e in evidence if e.target == OUT_OF_SCOPE)
+        if out_of_scope < compiled.scoring.min_score:
+            votes = _example_evidence(subject, body, compiled)
+            if votes:
+                decision = _decide([*evidence, *votes], compiled)
+    return decision
+
+
+def _example_evidence(subject: str, body: str, compiled: CompiledRules) -> list[Evidence]:
+    assert compiled.examples is not None
+    scoring = compiled.scoring
+    neighbours = compiled.examples.neighbours(
+        compiled.terms(subject, body), scoring.example_neighbours, scoring.example_min_similarity
+    )
+    return [
+        Evidence(
+            rule=f"example:{n.id}",
+            target=n.target,
+            field="request",
+            words=" ".join(n.shared),
+            weight=round(scoring.example_weight * n.similarity, 3),
+        )
+        for n in neighbours
+    ]
+
+
+def _decide(evidence: list[Evidence], compiled: CompiledRules) -> Classification:
+    scoring = compiled.scoring
     scores: dict[str, float] = defaultdict(float)
     for item in evidence:
         scores[item.target] += item.weight
@@ -123,7 +158,9 @@ def classify(
             f"{top.target} {top.score:.1f} is not clearly ahead of {ranked[1].target} {second:.1f}"
         )
     elif (
-        top.target != OUT_OF_SCOPE and top.score < scoring.out_of_scope_ratio * scores[OUT_OF_SCOPE]
+        top.target != OUT_OF_SCOPE
+        and scores[OUT_OF_SCOPE] >= scoring.min_score
+        and top.score < scoring.out_of_scope_ratio * scores[OUT_OF_SCOPE]
     ):
         reason = (
             f"{top.target} {top.score:.1f} is not {scoring.out_of_scope_ratio:g} times the "

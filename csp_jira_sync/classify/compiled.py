@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from csp_jira_sync.catalog import Activity, Catalog, Category
 from csp_jira_sync.classify.phrases import Phrase, parse_phrase
 from csp_jira_sync.classify.rules import ClassificationRules, Scoring
+from csp_jira_sync.classify.similarity import ExampleIndex, Terms, build_index, request_terms
 from csp_jira_sync.classify.text import Lexicon, fold, stem, typo_distance, words
 
 OUT_OF_SCOPE = "out-of-scope"
@@ -108,6 +109,18 @@ class CompiledRules:
     anchored: Mapping[str, tuple[tuple[int, int], ...]]
     prefix_anchored: Mapping[str, tuple[tuple[int, int], ...]]
     unanchored: tuple[tuple[int, int], ...]
+    stopwords: frozenset[str]
+    examples: ExampleIndex | None  # None when there are none or example_weight is 0
+
+    def terms(self, subject: str, body: str) -> Terms:
+        return request_terms(
+            subject,
+            body,
+            self.lexicon,
+            self.stopwords,
+            self.generic_subject,
+            self.scoring.thin_body_words,
+        )
 
 
 def compile_rules(rules: ClassificationRules, catalog: Catalog) -> CompiledRules:
@@ -142,13 +155,32 @@ def compile_rules(rules: ClassificationRules, catalog: Catalog) -> CompiledRules
                     prefix_anchored[prefix].append((rule_index, phrase_index))
             else:
                 unanchored.append((rule_index, phrase_index))
+    generic_subject = frozenset(_stems(rules.words.generic_subject_words, lexicon))
+    stopwords = frozenset(_stems(rules.words.stopwords, lexicon))
+    examples = None
+    if rules.examples and rules.scoring.example_weight > 0:
+        examples = build_index(
+            (
+                e.id or "",
+                e.expected_activity,
+                request_terms(
+                    e.subject,
+                    e.body,
+                    lexicon,
+                    stopwords,
+                    generic_subject,
+                    rules.scoring.thin_body_words,
+                ),
+            )
+            for e in rules.examples
+        )
     return CompiledRules(
         source=rules,
         catalog=catalog,
         scoring=rules.scoring,
         rules=compiled,
         lexicon=lexicon,
-        generic_subject=frozenset(_stems(rules.words.generic_subject_words, lexicon)),
+        generic_subject=generic_subject,
         ask_markers=_phrases(rules.words.ask_markers, lexicon),
         context_lead_ins=_phrases(rules.words.context_lead_ins, lexicon),
         context_phrases=_phrases(rules.words.context_phrases, lexicon),
@@ -164,6 +196,8 @@ def compile_rules(rules: ClassificationRules, catalog: Catalog) -> CompiledRules
         anchored={k: tuple(v) for k, v in anchored.items()},
         prefix_anchored={k: tuple(v) for k, v in prefix_anchored.items()},
         unanchored=tuple(unanchored),
+        stopwords=stopwords,
+        examples=examples,
     )
 
 

@@ -1,4 +1,5 @@
-"""Reading `classification.yaml` (the only I/O of the classifier), checked against the catalog."""
+"""Reading `classification.yaml` and `examples/*.jsonl` (the classifier's only I/O), checked
+against the catalog."""
 
 from __future__ import annotations
 
@@ -10,21 +11,29 @@ import yaml
 from pydantic import ValidationError
 
 from csp_jira_sync.catalog import Catalog
+from csp_jira_sync.classify.dataset import LabelledRequest, read_labelled
 from csp_jira_sync.classify.rules import ClassificationRules
-from csp_jira_sync.errors import ConfigError
+from csp_jira_sync.errors import ConfigError, InputError
 from csp_jira_sync.yaml_source import YamlDocument, load_yaml
 
 RULES_FILE = "classification.yaml"
+EXAMPLES_DIR = "examples"
 
 
 def load_classification_rules(directory: Path, catalog: Catalog) -> ClassificationRules:
-    """Load `directory/classification.yaml`; every error names the file and the line."""
+    """Load `directory/classification.yaml` and the labelled examples in `directory/examples/`
+    (JSON Lines: subject, body, expected_activity); every error names the file and the line."""
     path = directory / RULES_FILE
     if not path.exists():
         raise ConfigError(
             f"{path}: missing; the classifier needs {RULES_FILE} next to catalog.yaml."
         )
     document = load_yaml(path)
+    if isinstance(document.data, dict) and "examples" in document.data:
+        raise ConfigError(
+            f"{_where(document, ('examples',))}: examples: labelled examples live in "
+            f"{directory / EXAMPLES_DIR}/*.jsonl, not in {RULES_FILE}"
+        )
     try:
         rules = ClassificationRules.model_validate(document.data)
     except ValidationError as exc:
@@ -36,7 +45,28 @@ def load_classification_rules(directory: Path, catalog: Catalog) -> Classificati
     problems = _cross_check(rules, catalog, document)
     if problems:
         raise ConfigError("invalid classification rules:\n  " + "\n  ".join(problems))
-    return rules
+    return rules.model_copy(update={"examples": load_examples(directory / EXAMPLES_DIR, catalog)})
+
+
+def load_examples(directory: Path, catalog: Catalog) -> tuple[LabelledRequest, ...]:
+    """Every labelled example under `directory` (none if it does not exist), ids unique."""
+    if not directory.is_dir():
+        return ()
+    known = {a.slug for a in catalog.activities()}
+    examples: list[LabelledRequest] = []
+    for path in sorted(directory.glob("*.jsonl")):
+        try:
+            examples.extend(read_labelled(path, known))
+        except InputError as exc:
+            raise ConfigError(f"invalid classification example: {exc}") from None
+    seen: set[str] = set()
+    for number, example in enumerate(examples):
+        if example.id is None:
+            raise ConfigError(f"{directory}: example {number + 1} ({example.subject!r}) has no id")
+        if example.id in seen:
+            raise ConfigError(f"{directory}: example id {example.id!r} is used twice")
+        seen.add(example.id)
+    return tuple(examples)
 
 
 def _cross_check(rules: ClassificationRules, catalog: Catalog, document: YamlDocument) -> list[str]:

@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csp_jira_sync.catalog import SLUG
+from csp_jira_sync.classify.dataset import LabelledRequest
 from csp_jira_sync.classify.phrases import PhraseError, parse_phrase
 from csp_jira_sync.classify.text import PLAIN, Lexicon
 
@@ -43,6 +44,9 @@ class Scoring(_Frozen):
     typo_two_edits_length: int = Field(default=9, ge=4)
     max_gap: int = Field(default=5, ge=1, le=20)
     confidence_scale: float = Field(default=4.0, gt=0)
+    example_weight: float = Field(default=0.0, ge=0, le=20)  # 0: examples never consulted
+    example_neighbours: int = Field(default=5, ge=1, le=50)
+    example_min_similarity: float = Field(default=0.2, ge=0, le=1)
 
 
 class Words(_Frozen):
@@ -56,6 +60,7 @@ class Words(_Frozen):
     context_lead_ins: tuple[str, ...] = ()
     context_phrases: tuple[str, ...] = ()
     topic_switches: tuple[str, ...] = ()
+    stopwords: tuple[str, ...] = ()
 
     @field_validator("synonyms")
     @classmethod
@@ -137,6 +142,8 @@ class ClassificationRules(_Frozen):
     words: Words = Words()
     activities: dict[Annotated[str, Field(pattern=SLUG)], Target]
     out_of_scope: dict[Annotated[str, Field(pattern=SLUG)], Target]
+    # Read from mappings/examples/*.jsonl by load_classification_rules, not from the YAML.
+    examples: tuple[LabelledRequest, ...] = ()
 
     def all_rules(self) -> list[tuple[str, str | None, Rule]]:
         """(target, out-of-scope kind or None, rule) for every rule, in file order."""

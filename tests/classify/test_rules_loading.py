@@ -135,8 +135,47 @@ def test_invalid_yaml_names_the_line(tmp_path: Path, catalog: Catalog) -> None:
     assert f"{RULES_FILE}:" in message and "not valid YAML" in message
 
 
-def test_the_shipped_file_copied_elsewhere_loads_the_same(tmp_path: Path, catalog: Catalog) -> None:
+def test_the_shipped_files_copied_elsewhere_load_the_same(tmp_path: Path, catalog: Catalog) -> None:
     shutil.copy(MAPPINGS / RULES_FILE, tmp_path / RULES_FILE)
+    shutil.copytree(MAPPINGS / "examples", tmp_path / "examples")
     assert load_classification_rules(tmp_path, catalog) == load_classification_rules(
         MAPPINGS, catalog
     )
+
+
+def test_examples_are_loaded_from_the_examples_folder(tmp_path: Path, catalog: Catalog) -> None:
+    _write(tmp_path, f"activities:\n{MINIMAL_ACTIVITIES}\n{OUT_OF_SCOPE}")
+    assert load_classification_rules(tmp_path, catalog).examples == ()
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "a.jsonl").write_text(
+        '{"id": "x-1", "subject": "s", "body": "b", "expected_activity": "service-guide"}\n'
+    )
+    (example,) = load_classification_rules(tmp_path, catalog).examples
+    assert (example.id, example.expected_activity) == ("x-1", "service-guide")
+
+
+def test_a_bad_example_line_names_its_file_and_line(tmp_path: Path, catalog: Catalog) -> None:
+    _write(tmp_path, f"activities:\n{MINIMAL_ACTIVITIES}\n{OUT_OF_SCOPE}")
+    (tmp_path / "examples").mkdir()
+    path = tmp_path / "examples" / "a.jsonl"
+    path.write_text(
+        '{"id": "x-1", "subject": "s", "body": "b", "expected_activity": "service-guide"}\n'
+        '{"id": "x-2", "subject": "s", "body": "b", "expected_activity": "coffee"}\n'
+    )
+    with pytest.raises(ConfigError, match=f"{path}:2: expected_activity 'coffee'"):
+        load_classification_rules(tmp_path, catalog)
+
+
+def test_examples_need_unique_ids(tmp_path: Path, catalog: Catalog) -> None:
+    _write(tmp_path, f"activities:\n{MINIMAL_ACTIVITIES}\n{OUT_OF_SCOPE}")
+    (tmp_path / "examples").mkdir()
+    line = '{"id": "x-1", "subject": "s", "body": "b", "expected_activity": "service-guide"}\n'
+    (tmp_path / "examples" / "a.jsonl").write_text(line + line)
+    with pytest.raises(ConfigError, match="example id 'x-1' is used twice"):
+        load_classification_rules(tmp_path, catalog)
+
+
+def test_examples_are_not_accepted_inside_the_yaml(tmp_path: Path, catalog: Catalog) -> None:
+    text = f"examples: []\nactivities:\n{MINIMAL_ACTIVITIES}\n{OUT_OF_SCOPE}"
+    message = _error(tmp_path, catalog, text)
+    assert f"{RULES_FILE}:1: examples: labelled examples live in" in message
