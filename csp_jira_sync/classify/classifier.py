@@ -13,9 +13,9 @@ Pure: text and rules in, a decision with its evidence out. How it decides:
    and the sentences before the switch mere context.
 4. The best-scoring target wins only if it has enough evidence (`min_score`) and is clearly ahead
    of the runner-up (`min_margin`, `min_ratio`); otherwise the answer is `triage`. Out-of-scope
-   competes like an activity, and an activity must moreover score `out_of_scope_ratio` times any
-   out-of-scope evidence that could decide on its own (at least `min_score`): forcing
-   out-of-scope work into an activity costs more than a triage.
+   competes like an activity, and an activity must moreover score `out_of_scope_ratio` times the
+   out-of-scope evidence once that is substantial (`out_of_scope_guard`, more than a hint word or
+   two): forcing out-of-scope work into an activity costs more than a triage.
 5. Only when the rules would triage, and the request does not look out of scope, the labelled
    examples of `mappings/examples/` are asked for a second opinion (`similarity`): the closest
    few vote for their activity and the decision of step 4 is taken again.
@@ -112,7 +112,7 @@ def classify(
         # The rules cannot decide: ask the labelled examples, unless the request looks out of
         # scope, where a second opinion could only risk forcing it into an activity.
         out_of_scope = sum(e.weight for e in evidence if e.target == OUT_OF_SCOPE)
-        if out_of_scope < compiled.scoring.min_score:
+        if out_of_scope < compiled.scoring.out_of_scope_guard:
             votes = _example_evidence(subject, body, compiled)
             if votes:
                 decision = _decide([*evidence, *votes], compiled)
@@ -159,7 +159,7 @@ def _decide(evidence: list[Evidence], compiled: CompiledRules) -> Classification
         )
     elif (
         top.target != OUT_OF_SCOPE
-        and scores[OUT_OF_SCOPE] >= scoring.min_score
+        and scores[OUT_OF_SCOPE] >= scoring.out_of_scope_guard
         and top.score < scoring.out_of_scope_ratio * scores[OUT_OF_SCOPE]
     ):
         reason = (

@@ -36,6 +36,11 @@ _CALL_NOTE = re.compile(
     re.IGNORECASE,
 )
 
+# An address is one thing to a reader but several words to a tokenizer: "lena.vogel@initech.
+# example" would put four words between "add" and "contact". Each becomes the single word its
+# kind names, which is also what a rule can say about it.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _QUOTE_LINE = re.compile(r"^\s*>")
 _ON_WROTE = re.compile(
     r"^\s*(?:on|am|le)\b.{0,200}\b(?:wrote|schrieb|a écrit)\s*:?\s*$", re.IGNORECASE
@@ -101,8 +106,12 @@ class CleanBody:
     quoted: str  # the chain it answers or forwards, header lines removed
 
 
+def _addresses(text: str) -> str:
+    return _EMAIL.sub("email", _URL.sub("link", text))
+
+
 def clean_subject(subject: str) -> CleanSubject:
-    text = _TAG.sub(" ", normalise_text(subject)).strip()
+    text = _addresses(_TAG.sub(" ", normalise_text(subject))).strip()
     auto = _AUTO_REPLY_PREFIX.match(text)
     if auto:
         return CleanSubject(text=auto.group(1), is_reply=False)
@@ -119,7 +128,8 @@ def clean_body(body: str) -> CleanBody:
     own_lines = [line for line in lines[:boundary] if not _QUOTE_LINE.match(line)]
     quoted_lines = [line for line in lines[:boundary] if _QUOTE_LINE.match(line)]
     quoted_lines += lines[boundary:]
-    return CleanBody(own=_own_text(own_lines), quoted=_quoted_text(quoted_lines))
+    own, quoted = _own_text(own_lines), _quoted_text(quoted_lines)
+    return CleanBody(own=_addresses(own), quoted=_addresses(quoted))
 
 
 def _reply_boundary(lines: list[str]) -> int:

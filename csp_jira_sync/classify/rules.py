@@ -32,6 +32,7 @@ class Scoring(_Frozen):
     min_margin: float = Field(default=1.0, ge=0)
     min_ratio: float = Field(default=1.3, ge=1)
     out_of_scope_ratio: float = Field(default=2.0, ge=1)
+    out_of_scope_guard: float = Field(default=4.0, ge=0)
     subject_weight: Factor = 1.0
     reply_subject_weight: Factor = 0.6
     quoted_weight: Factor = 0.3

@@ -124,9 +124,15 @@ def test_an_activity_must_outweigh_out_of_scope_evidence_by_the_out_of_scope_rat
     body = (
         "Our firewall and the invoice need looking at, then reboot."  # firewall 3 + ... vs reboot 3
     )
-    rules = _rules(out_of_scope_ratio=1.0)
+    rules = _rules(out_of_scope_ratio=1.0, out_of_scope_guard=3.0)
     assert classify("Firewall", body, rules, catalog).outcome == "activity"  # 6 vs 3: clear lead
-    guarded = classify("Firewall", body, _rules(out_of_scope_ratio=2.5), catalog)
+    weak = classify(
+        "Firewall", body, _rules(out_of_scope_ratio=2.5, out_of_scope_guard=3.5), catalog
+    )
+    assert weak.outcome == "activity"  # 3 is below the guard: a hint, not out-of-scope evidence
+    guarded = classify(
+        "Firewall", body, _rules(out_of_scope_ratio=2.5, out_of_scope_guard=3.0), catalog
+    )
     assert guarded.outcome == "triage"
     assert "out-of-scope evidence 3.0" in guarded.reason
     assert any(e.target == "out-of-scope" for e in guarded.evidence)

@@ -129,3 +129,11 @@ def test_phone_note_subject_loses_the_call_header() -> None:
 def test_auto_reply_subject_drops_the_echoed_original_subject() -> None:
     subject = clean_subject("Automatic reply: Service review next week")
     assert subject.text == "Automatic reply"
+
+
+def test_email_addresses_and_links_become_one_word_each() -> None:
+    body = clean_body(
+        "Please add Lena (lena.vogel@initech.example) to our contacts, see https://x.example/a?b=1"
+    )
+    assert body.own == "Please add Lena (email) to our contacts, see link"
+    assert clean_subject("Re: invoice for ap@globex.example").text == "invoice for email"

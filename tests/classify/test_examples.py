@@ -80,10 +80,14 @@ def test_examples_are_off_with_a_zero_weight(catalog: Catalog) -> None:
 
 
 def test_examples_never_rescue_a_request_that_looks_out_of_scope(catalog: Catalog) -> None:
-    body = "Please reboot the GB3 site box and have a look around."
-    result = classify("Reboot", body, _rules(), catalog)
-    assert result.outcome != "activity"
-    assert all(not e.rule.startswith("example:") for e in result.evidence)
+    body = (
+        "Please reboot it, and the tour of the GB3 site, have a look around."  # tour 3 vs reboot 3
+    )
+    guarded = classify("", body, _rules(out_of_scope_guard=3.0), catalog)
+    assert guarded.outcome == "triage"
+    assert all(not e.rule.startswith("example:") for e in guarded.evidence)
+    unguarded = classify("", body, _rules(out_of_scope_guard=10.0), catalog)
+    assert any(e.rule.startswith("example:") for e in unguarded.evidence)
 
 
 def test_an_example_does_not_vote_for_its_own_text(catalog: Catalog) -> None:
