@@ -78,15 +78,13 @@ class Worker:
             key = (row.kind, row.subject)
             # Keep each subject's events in order: once one waits, the later ones wait too.
             if key in deferred_subjects:
-                self.store.retry_later(
-                    row.id, deferred_subjects[key], "waiting for an earlier event"
-                )
+                self.store.defer(row.id, deferred_subjects[key], "waiting for an earlier event")
                 report.outcomes["waiting"] += 1
                 continue
             earlier = self._earlier_pending(row)
             if earlier is not None:
                 deferred_subjects[key] = earlier
-                self.store.retry_later(row.id, earlier, "waiting for an earlier event")
+                self.store.defer(row.id, earlier, "waiting for an earlier event")
                 report.outcomes["waiting"] += 1
                 continue
             outcome, due = self._process(row)
@@ -151,7 +149,7 @@ class Worker:
                 raise InputError(f"no handler for events of kind {row.kind!r}")
             outcome = handler(row)
         except Defer as exc:
-            self.store.retry_later(row.id, exc.until, exc.reason)
+            self.store.defer(row.id, exc.until, exc.reason)
             log.info(
                 "worker.deferred kind=%s subject=%s until=%s reason=%s",
                 row.kind,

@@ -229,6 +229,17 @@ class Store:
             claimed_until=None,
         )
 
+    def defer(self, inbox_id: int, at: datetime, reason: str) -> None:
+        """Make the row due again at `at` without counting a failure: it is waiting its turn
+        (an earlier event of the same subject, a search index settling), not failing."""
+        self._update(
+            "deferring an event",
+            inbox_id,
+            next_attempt_at=at,
+            last_error=_clean_error(reason),
+            claimed_until=None,
+        )
+
     def dead_letter(self, inbox_id: int, reason: str) -> None:
         """Count the failed attempt and park the row with `reason` until someone requeues it."""
         self._update(

@@ -308,3 +308,14 @@ def test_now_defaults_to_the_current_utc_time(store: Store) -> None:
     [a] = store.accept([item("a")])
     row = store.get(a.inbox_id)
     assert row is not None and before <= row.received_at <= datetime.now(UTC)
+
+
+def test_defer_makes_a_row_due_later_without_counting_a_failure(store: Store) -> None:
+    [accepted] = store.accept([item("defer-1")])
+    now = datetime.now(UTC)
+    [row] = store.claim(10, now, timedelta(minutes=1))
+    store.defer(row.id, now + timedelta(minutes=5), "waiting for an earlier event")
+    assert store.claim(10, now, timedelta(minutes=1)) == []
+    later = store.get(accepted.inbox_id)
+    assert later is not None and later.attempts == 0 and later.claimed_until is None
+    assert later.last_error == "waiting for an earlier event"
