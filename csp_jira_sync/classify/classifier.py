@@ -122,8 +122,14 @@ def classify(
 def _example_evidence(subject: str, body: str, compiled: CompiledRules) -> list[Evidence]:
     assert compiled.examples is not None
     scoring = compiled.scoring
+    terms = compiled.terms(subject, body)
+    if len(set(terms.stems)) < scoring.example_min_terms:
+        return []  # too little said to resemble anything: "can you call me back?" stays triage
     neighbours = compiled.examples.neighbours(
-        compiled.terms(subject, body), scoring.example_neighbours, scoring.example_min_similarity
+        terms,
+        scoring.example_neighbours,
+        scoring.example_min_similarity,
+        scoring.example_min_shared,
     )
     return [
         Evidence(

@@ -48,6 +48,8 @@ class Scoring(_Frozen):
     example_weight: float = Field(default=0.0, ge=0, le=20)  # 0: examples never consulted
     example_neighbours: int = Field(default=5, ge=1, le=50)
     example_min_similarity: float = Field(default=0.2, ge=0, le=1)
+    example_min_terms: int = Field(default=6, ge=1)  # content words a request needs to compare
+    example_min_shared: int = Field(default=2, ge=1)  # content words a neighbour must share
 
 
 class Words(_Frozen):

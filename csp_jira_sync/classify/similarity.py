@@ -74,7 +74,9 @@ class ExampleIndex:
     idf: Mapping[str, float]
     postings: Mapping[str, tuple[tuple[int, float], ...]]  # stem -> (example, weight)
 
-    def neighbours(self, terms: Terms, count: int, min_similarity: float) -> list[Neighbour]:
+    def neighbours(
+        self, terms: Terms, count: int, min_similarity: float, min_shared: int = 1
+    ) -> list[Neighbour]:
         query = _vector(terms.stems, self.idf)
         scores: dict[int, float] = defaultdict(float)
         parts: dict[int, list[tuple[float, str]]] = defaultdict(list)
@@ -87,7 +89,9 @@ class ExampleIndex:
             (
                 (score, index)
                 for index, score in scores.items()
-                if score >= min_similarity and self.keys[index] != terms.key
+                if score >= min_similarity
+                and len(parts[index]) >= min_shared
+                and self.keys[index] != terms.key
             ),
             key=lambda item: (-item[0], item[1]),
         )[:count]

@@ -35,7 +35,12 @@ EXAMPLES = [
 def _rules(**scoring: Any) -> ClassificationRules:
     return ClassificationRules.model_validate(
         {
-            "scoring": {"example_weight": 6.0, "example_min_similarity": 0.1, **scoring},
+            "scoring": {
+                "example_weight": 6.0,
+                "example_min_similarity": 0.1,
+                "example_min_terms": 3,
+                **scoring,
+            },
             "words": {"stopwords": ["the", "a", "to", "and", "we", "our", "with", "could"]},
             "activities": {
                 "billing-enquiries": {
@@ -63,6 +68,21 @@ def test_a_request_the_rules_cannot_decide_is_decided_by_similar_examples(catalo
         "datacenter-tours",
     )
     assert {"site", "look"} <= set(vote.words.split())
+
+
+def test_a_request_with_too_few_words_is_not_compared(catalog: Catalog) -> None:
+    result = classify("", "GB3 site look around?", _rules(example_min_terms=6), catalog)
+    assert result.outcome == "triage" and result.evidence == ()
+
+
+def test_an_example_sharing_a_single_word_does_not_vote(catalog: Catalog) -> None:
+    body = "Could the auditors come to the GB3 building in spring for an inspection?"
+    assert (
+        classify("", body, _rules(example_min_terms=1, example_min_shared=2), catalog).evidence
+        == ()
+    )
+    loose = classify("", body, _rules(example_min_terms=1, example_min_shared=1), catalog)
+    assert [e.rule for e in loose.evidence] == ["example:ex-tour"]
 
 
 def test_examples_are_not_consulted_when_the_rules_decide(catalog: Catalog) -> None:

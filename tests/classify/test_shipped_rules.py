@@ -250,3 +250,25 @@ def test_buying_more_of_a_product_is_sales_not_that_product_s_activity(
         "We're interested in buying the managed firewall add-on. Who do we talk to?",
     )
     assert result.outcome != "activity", result.explain()
+
+
+VAGUE = [
+    ("Question", "Hi, quick one, can you call me back? Tom"),
+    ("Hello", "Hi Sam, have you got a minute today?"),
+    ("Re: update", "Any update on this?\n\n> On Mon, Sam wrote:\n> I'll look into it."),
+    ("Following up", "Just following up on my last email."),
+    ("Call", "Can we talk tomorrow?"),
+    ("Quick question", "Quick question about our account - when are you free?"),
+    ("Re: hello", "Sounds good, thanks Sam!\nMaria"),
+    ("Attached", "Please see attached.\nPriya"),
+    ("Hi", "Is this the right address for our CSP?"),
+    ("Re: meeting", "Can we move it to 3pm?\nJonas"),
+]
+
+
+@pytest.mark.parametrize(("subject", "body"), VAGUE)
+def test_a_vague_message_is_never_given_an_activity(
+    compiled: CompiledRules, catalog: Catalog, subject: str, body: str
+) -> None:
+    result = _run(compiled, catalog, subject, body)
+    assert result.outcome != "activity", result.explain()
