@@ -106,7 +106,7 @@ def test_hands_on_support_is_raised_as_out_of_scope_never_as_an_activity(daemon:
 
 def test_a_request_with_no_clear_answer_is_labelled_for_triage(daemon: Daemon) -> None:
     daemon.post(
-        request("REQ-1004", "Question", "Hi, quick one, can you call me back? Tom"),
+        request("REQ-1004", "Following up", "Hi, any news on this? Thanks, Tom"),
         path="/webhooks/requests",
     )
     daemon.drain()
