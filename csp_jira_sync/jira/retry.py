@@ -25,6 +25,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import requests
+import tenacity
 from jira.exceptions import JIRAError
 
 from csp_jira_sync.errors import JiraError, JiraPermanent, JiraTransient
@@ -156,29 +157,40 @@ class RetryPolicy:
         return jittered
 
     def run(self, operation: str, call: Callable[[], T], *, idempotent: bool) -> T:
-        """Run `call`, retrying transient failures. A call that is not idempotent (a create) is
-        retried only when the failure proves it did not land (429, refused connection)."""
-        attempt = 0
-        while True:
-            attempt += 1
+        """Run `call`, retrying transient failures with tenacity. A call that is not idempotent
+        (a create, a comment) is retried only when the failure proves it did not land (429,
+        a refused connection)."""
+
+        def attempt() -> T:
             try:
                 return call()
             except Exception as exc:
                 failure = classify_failure(exc, operation)
-                error = failure.error
-                retryable = isinstance(error, JiraTransient) and (
-                    idempotent or not failure.may_have_landed
-                )
-                # A wait longer than max_wait is the worker's to schedule (the event goes back
-                # to the queue with a due time), not a thread to park here.
-                too_long = (
-                    isinstance(error, JiraTransient)
-                    and error.retry_after is not None
-                    and error.retry_after > self.max_wait
-                )
-                if not retryable or too_long or attempt >= self.max_attempts:
-                    if isinstance(error, JiraTransient):
-                        error.may_have_landed = failure.may_have_landed
-                    raise error from None
-                assert isinstance(error, JiraTransient)
-                self.sleep(self.wait_for(attempt, error))
+                if isinstance(failure.error, JiraTransient):
+                    failure.error.may_have_landed = failure.may_have_landed
+                raise failure.error from None
+
+        def worth_retrying(exc: BaseException) -> bool:
+            if not isinstance(exc, JiraTransient):
+                return False
+            if exc.may_have_landed and not idempotent:
+                return False
+            # A wait longer than max_wait is the worker's to schedule (the event goes back to
+            # the queue with a due time), not a thread to park here.
+            return exc.retry_after is None or exc.retry_after <= self.max_wait
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            assert state.outcome is not None
+            error = state.outcome.exception()
+            assert isinstance(error, JiraTransient)
+            return self.wait_for(state.attempt_number, error)
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(worth_retrying),
+            stop=tenacity.stop_after_attempt(self.max_attempts),
+            wait=wait,
+            sleep=self.sleep,
+            reraise=True,
+        )
+        result: T = retrying(attempt)
+        return result
