@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from csp_jira_sync.references import ref_label
 from tests.e2e.harness import T0, Daemon, noc_event, running_daemon
@@ -197,3 +198,18 @@ def test_on_postgresql_the_lifecycle_lands_once_as_on_sqlite(
         assert issue.fields.status.name == "Done"
         assert len(comments(d, issue.key)) == 2
         assert d.app.store.dialect == "postgresql"
+
+
+def test_on_rest_api_v3_descriptions_and_comments_go_as_adf(sandbox: Any, tmp_path: Path) -> None:
+    with running_daemon(sandbox.base_url, tmp_path, jira_api_version="3") as d:
+        d.post(noc_event("v1"))
+        d.post(noc_event("v2", "acknowledged", T0 + timedelta(minutes=5)))
+        d.drain()
+        [issue] = d.issues()
+        auth = ("csp.alice", "csp.alice-token")
+        v3 = f"{sandbox.base_url}/rest/api/3/issue/{issue.key}"
+        raw = requests.get(v3, auth=auth, timeout=10).json()
+        assert raw["fields"]["description"]["type"] == "doc"
+        comments = requests.get(f"{v3}/comment", auth=auth, timeout=10).json()["comments"]
+        assert comments[0]["body"]["type"] == "doc"
+        assert issue.fields.status.name == "In Progress"
