@@ -106,6 +106,18 @@ def _check_live(settings: Settings, mappings: Mappings) -> list[tuple[str, bool,
             mappings.escalation.statuses.reopened,
         },
     }
+    if settings.jira_auth == "bearer" and str(info.get("deploymentType", "")).lower() == "cloud":
+        results.append(
+            (
+                "authentication",
+                False,
+                "Jira Cloud refuses bearer tokens (403): set CSP_JIRA_AUTH=basic with the account's email and an API token",
+            )
+        )
+    for issue_type in (mappings.escalation.issue_type, "Service Request"):
+        results += _check_screen(
+            gateway, settings.jira_project, issue_type, bool(mappings.escalation.service_components)
+        )
     for kind, names in wanted.items():
         present = {n.casefold() for n in gateway.names(kind)}  # type: ignore[arg-type]
         for name in sorted(names):
@@ -114,6 +126,34 @@ def _check_live(settings: Settings, mappings: Mappings) -> list[tuple[str, bool,
                 (f"{kind} {name}", ok, "exists" if ok else "missing in Jira: fix mappings or Jira")
             )
     return results
+
+
+# What the daemon sets when it creates an issue, and what Jira itself fills in.
+SET_ON_CREATE = frozenset({"project", "issuetype", "summary", "description", "labels", "priority"})
+FILLED_BY_JIRA = frozenset({"reporter"})
+
+
+def _check_screen(
+    gateway: Any, project: str, issue_type: str, components: bool
+) -> list[tuple[str, bool, str]]:
+    """The create screen must show every field the daemon sets, and require nothing else
+    ("Field 'x' cannot be set. It is not on the appropriate screen": jiralert #95)."""
+    screen = gateway.create_screen(project, issue_type)
+    name = f"create screen {issue_type}"
+    if screen is None:
+        return [(name, False, f"issue type {issue_type!r} is not in project {project}")]
+    needed = SET_ON_CREATE | ({"components"} if components else set())
+    missing = sorted(needed - set(screen))
+    required = sorted(f for f, req in screen.items() if req and f not in needed | FILLED_BY_JIRA)
+    if missing:
+        return [
+            (name, False, f"not on the screen: {', '.join(missing)}; add them to the create screen")
+        ]
+    if required:
+        return [
+            (name, False, f"Jira requires {', '.join(required)}, which the daemon does not set")
+        ]
+    return [(name, True, "every field the daemon sets is on it")]
 
 
 @app.command()

@@ -307,7 +307,18 @@ class JiraGateway:
             target = str(transition.get("to", {}).get("name", "")).casefold()
             if target == wanted:
                 self._transition_ids[wanted] = str(transition["id"])
-                self._do_transition(issue, str(transition["id"]), comment)
+                try:
+                    self._do_transition(issue, str(transition["id"]), comment)
+                except JiraPermanent as exc:
+                    if exc.status != 400:
+                        raise
+                    # The transition's screen requires a field the daemon does not set
+                    # (jiralert #118, alertmanager #4431): leave the move to a person, and let
+                    # the caller post the comment on its own.
+                    log.warning(
+                        "jira.transition_refused issue=%s to=%s reason=%s", issue.key, status, exc
+                    )
+                    return False
                 return True
         return False
 
@@ -330,6 +341,34 @@ class JiraGateway:
             "GET", f"project/{key}", operation="meta", idempotent=True
         )
         return found
+
+    def create_screen(self, project: str, issue_type: str) -> dict[str, bool] | None:
+        """The fields on the create screen of `issue_type` in `project`, each with whether it is
+        required (createmeta; paged in both deployments). None when the type is not in the
+        project."""
+        types = self._paged(f"issue/createmeta/{project}/issuetypes", "issueTypes")
+        match = next(
+            (t for t in types if str(t.get("name", "")).casefold() == issue_type.casefold()), None
+        )
+        if match is None:
+            return None
+        fields = self._paged(f"issue/createmeta/{project}/issuetypes/{match['id']}", "fields")
+        return {str(f["fieldId"]): bool(f.get("required")) for f in fields}
+
+    def _paged(self, path: str, cloud_key: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        while True:
+            page = self._send(
+                "GET",
+                path,
+                operation="meta",
+                idempotent=True,
+                params={"startAt": len(items), "maxResults": 50},
+            )
+            batch = page.get(cloud_key, page.get("values", []))
+            items += batch
+            if not batch or len(items) >= int(page.get("total", len(items))) or page.get("isLast"):
+                return items
 
     def names(self, what: Literal["priority", "status", "issuetype"]) -> set[str]:
         items = self._send("GET", what, operation="meta", idempotent=True)

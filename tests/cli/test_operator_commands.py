@@ -45,6 +45,8 @@ def test_check_live_confirms_what_the_mappings_name_exists_in_jira(env: dict[str
     assert checks["project CSP"]["ok"]
     assert checks["priority Highest"]["ok"]
     assert checks["issuetype Incident"]["ok"]
+    assert checks["create screen Incident"]["ok"]
+    assert checks["create screen Service Request"]["ok"]
 
 
 def test_check_never_prints_the_token(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:

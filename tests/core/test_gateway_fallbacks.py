@@ -1,0 +1,75 @@
+"""The gateway's answers to Jira configurations that refuse what it first tries."""
+
+from __future__ import annotations
+
+import json
+
+import jira
+import responses
+
+from csp_jira_sync.jira.gateway import JiraGateway
+from csp_jira_sync.jira.model import IssueDraft, IssueLink, IssueRef
+from csp_jira_sync.jira.retry import RetryPolicy
+
+BASE = "https://jira.example"
+API = f"{BASE}/rest/api/2"
+
+
+def gateway() -> JiraGateway:
+    client = jira.JIRA(server=BASE, basic_auth=("u", "t"), get_server_info=False, max_retries=0)
+    return JiraGateway(
+        client,
+        server=BASE,
+        deployment="cloud",
+        policy=RetryPolicy(max_attempts=1, sleep=lambda _: None),
+    )
+
+
+@responses.activate
+def test_a_transition_whose_screen_requires_a_field_leaves_the_move_to_a_person() -> None:
+    responses.get(
+        f"{API}/issue/1/transitions", json={"transitions": [{"id": "41", "to": {"name": "Done"}}]}
+    )
+    responses.post(
+        f"{API}/issue/1/transitions",
+        status=400,
+        json={"errorMessages": [], "errors": {"customfield_1": "Root cause is required."}},
+    )
+    assert gateway().transition_to(IssueRef("1", "CSP-1"), "Done", comment="resolved") is False
+
+
+@responses.activate
+def test_a_known_transition_id_is_reused_without_asking_again() -> None:
+    responses.get(
+        f"{API}/issue/1/transitions",
+        json={"transitions": [{"id": "11", "to": {"name": "In Progress"}}]},
+    )
+    responses.post(f"{API}/issue/1/transitions", status=204)
+    responses.post(f"{API}/issue/2/transitions", status=204)
+    gw = gateway()
+    assert gw.transition_to(IssueRef("1", "CSP-1"), "In Progress", comment="ack")
+    assert gw.transition_to(IssueRef("2", "CSP-2"), "In Progress", comment="ack")
+    assert [c.request.method for c in responses.calls] == ["GET", "POST", "POST"]
+    body = json.loads(responses.calls[2].request.body or "{}")
+    assert body == {"transition": {"id": "11"}, "update": {"comment": [{"add": {"body": "ack"}}]}}
+
+
+@responses.activate
+def test_links_go_in_a_second_call_where_linked_issues_is_not_on_the_create_screen() -> None:
+    refused = {
+        "errorMessages": [],
+        "errors": {
+            "issuelinks": "Field 'issuelinks' cannot be set. It is not on the appropriate screen, or unknown."
+        },
+    }
+    responses.post(f"{API}/issue", status=400, json=refused)
+    responses.post(f"{API}/issue", status=201, json={"id": "10002", "key": "CSP-2"})
+    responses.post(f"{API}/issueLink", status=201)
+    draft = IssueDraft(
+        "CSP", "Incident", "s", "d", ("csp",), links=(IssueLink("Relates", "CSP-1"),)
+    )
+    assert gateway().create_issue(draft) == IssueRef("10002", "CSP-2")
+    second = json.loads(responses.calls[1].request.body or "{}")
+    assert "update" not in second
+    link = json.loads(responses.calls[2].request.body or "{}")
+    assert link["outwardIssue"] == {"key": "CSP-1"} and link["inwardIssue"] == {"key": "CSP-2"}
