@@ -20,7 +20,7 @@ def _activity(labels: tuple[str, ...]) -> str:
     activity = _with_prefix(labels, "csp-act-")
     if not activity:
         activity = next((o for o in ("out-of-scope", "triage") if f"csp-{o}" in labels), "")
-    return activity + (" (unverified requester)" if "csp-unverified-requester" in labels else "")
+    return activity + (" (unverified)" if "csp-unverified-requester" in labels else "")
 
 
 @app.command()
@@ -55,6 +55,7 @@ def demo(
             "status": issue.status,
             "type": str((issue.fields.get("issuetype") or {}).get("name", "")),
             "summary": issue.summary,
+            "source_id": issue.summary.partition("]")[0].lstrip("["),
             "customer": _with_prefix(issue.labels, "csp-customer-"),
             "labels": list(issue.labels),
             "activity": _activity(issue.labels),
@@ -74,14 +75,36 @@ def demo(
     if fmt is Format.json:
         emit_json({"summary": summary, "issues": issues})
         return
+    escalations_rows = [
+        (i["key"], i["source_id"], i["customer"], i["status"], str(i["summary"]).partition(": ")[2])
+        for i in issues
+        if i["type"] == "Incident"
+    ]
+    request_rows = [
+        (
+            i["key"],
+            i["source_id"],
+            i["customer"],
+            i["activity"],
+            str(i["summary"]).partition(": ")[2],
+        )
+        for i in issues
+        if i["type"] != "Incident"
+    ]
     console.print(
         table(
-            "What landed in Jira",
-            ["key", "type", "customer", "status", "CSP activity", "summary"],
-            [
-                (i["key"], i["type"], i["customer"], i["status"], i["activity"], i["summary"][:60])
-                for i in issues
-            ],
+            "NOC escalations in Jira",
+            ["key", "NOC id", "customer", "status", "title"],
+            escalations_rows,
+            one_line=True,
+        )
+    )
+    console.print(
+        table(
+            "Customer requests in Jira",
+            ["key", "request", "customer", "CSP activity", "subject"],
+            request_rows,
+            one_line=True,
         )
     )
     per_customer = Counter(str(issue["customer"]) for issue in issues)

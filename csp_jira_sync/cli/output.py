@@ -28,10 +28,22 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
-def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
+def table(
+    title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, one_line: bool = False
+) -> Table:
+    """A table for people; `one_line` keeps each row on one line, cutting long cells with …"""
     out = Table(title=title, title_justify="left")
-    for column in columns:
-        out.add_column(column)
+    if not one_line:
+        for column in columns:
+            out.add_column(column)
+    else:
+        widths = [max([len(c), *(len(str(row[i])) for row in rows)]) for i, c in enumerate(columns)]
+        for column, width in zip(columns[:-1], widths[:-1], strict=True):
+            out.add_column(column, no_wrap=True, min_width=width)
+        # The last column gets what is left of the terminal, cut with … (3 = a cell's border
+        # and padding, 4 = the table's outer borders).
+        left = console.width - sum(w + 3 for w in widths[:-1]) - 4
+        out.add_column(columns[-1], no_wrap=True, overflow="ellipsis", max_width=max(3, left))
     for row in rows:
         out.add_row(*("" if v is None else str(v) for v in row))
     return out
