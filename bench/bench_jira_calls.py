@@ -15,15 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from pydantic import SecretStr
-
 from csp_jira_sync.bootstrap import build_app
 from csp_jira_sync.daemon import start_daemon
-from csp_jira_sync.demo import DemoResult, new_webhook_secret, send_stream
+from csp_jira_sync.demo import DemoResult, daemon_settings, new_webhook_secret, send_stream
 from csp_jira_sync.demo_stream import escalation_stream
 from csp_jira_sync.sandbox.config import KnobSettings, SandboxConfig
 from csp_jira_sync.sandbox.server import start_sandbox
-from csp_jira_sync.settings import Settings
 
 
 def main() -> None:
@@ -35,12 +32,7 @@ def main() -> None:
         start_sandbox(SandboxConfig(knobs=KnobSettings(index_lag_ms=1500))) as sandbox,
     ):
         secret = new_webhook_secret()
-        settings = Settings(
-            jira_url=sandbox.base_url,
-            database_url=f"sqlite:///{Path(tmp) / 'bench.sqlite'}",
-            webhook_secret=SecretStr(secret),
-            jira_search_settle_seconds=3,
-        )
+        settings = daemon_settings(sandbox.base_url, Path(tmp) / "bench.sqlite", secret)
         app = build_app(settings)
         result = DemoResult()
         stream = escalation_stream(

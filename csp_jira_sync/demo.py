@@ -142,6 +142,17 @@ def read_back(app: App) -> list[FoundIssue]:
     return sorted(found.values(), key=lambda i: int(i.ref.id))
 
 
+def daemon_settings(jira_url: str, database: Path, secret: str) -> Settings:
+    """The daemon's settings against a sandbox: SQLite, a fresh signing secret, and a search
+    settle time that fits the sandbox's index lag rather than Jira Cloud's."""
+    return Settings(
+        jira_url=jira_url,
+        database_url=f"sqlite:///{database}",
+        webhook_secret=SecretStr(secret),
+        jira_search_settle_seconds=3,
+    )
+
+
 def run_demo(
     workdir: Path, *, escalations: int = 24, progress: Progress | None = None
 ) -> DemoResult:
@@ -155,12 +166,7 @@ def run_demo(
         SandboxConfig(mode="cloud", knobs=KnobSettings(index_lag_ms=1500))
     ) as sandbox:
         secret = new_webhook_secret()
-        settings = Settings(
-            jira_url=sandbox.base_url,
-            database_url=f"sqlite:///{database}",
-            webhook_secret=SecretStr(secret),
-            jira_search_settle_seconds=3,
-        )
+        settings = daemon_settings(sandbox.base_url, database, secret)
         app = build_app(settings)
         with start_daemon(app) as daemon:
             stream = escalation_stream(sorted(app.mappings.customers), escalations=escalations)

@@ -69,6 +69,7 @@ class EscalationHandler:
         )
         marker = event_marker(kind, event.event_id)
         action = decision.action
+        follow_up: tuple[str, str | None] | None
         if isinstance(action, escalation.Create):
             created = create_once(
                 engine,
@@ -82,25 +83,18 @@ class EscalationHandler:
                 settle=ctx.search_settle,
             )
             issue = created.issue
-            if action.then_status and action.then_comment:
-                apply_once(
-                    engine,
-                    ctx.gateway,
-                    kind=kind,
-                    event_id=event.event_id,
-                    marker=marker,
-                    issue=issue,
-                    comment=action.then_comment,
-                    status=action.then_status,
-                    now=ctx.clock,
-                )
             outcome = "created" if created.new else "recovered"
+            follow_up = (action.then_comment, action.then_status) if action.then_comment else None
         else:
             if current is None:
                 raise Defer(
                     ctx.clock() + timedelta(seconds=2), "the escalation's issue is not recorded yet"
                 )
             issue = current
+            outcome = "updated"
+            follow_up = (action.comment, action.status)
+        if follow_up is not None:
+            comment, status = follow_up
             result = apply_once(
                 engine,
                 ctx.gateway,
@@ -108,11 +102,12 @@ class EscalationHandler:
                 event_id=event.event_id,
                 marker=marker,
                 issue=issue,
-                comment=action.comment,
-                status=action.status,
+                comment=comment,
+                status=status,
                 now=ctx.clock,
             )
-            outcome = "updated" if result == "applied" else result
+            if isinstance(action, escalation.Update) and result != "applied":
+                outcome = result
         with engine.begin() as conn:
             ledger.save_escalation(conn, decision.state, ctx.clock())
             ledger.mark_event(conn, kind, event.event_id, "applied", issue.key, marker, ctx.clock())

@@ -27,7 +27,7 @@ def configure_logging(level: str) -> None:
     logging.getLogger("urllib3").setLevel(logging.WARNING)
 
 
-def _settings(env_file: Path | None) -> Settings:
+def cli_settings(env_file: Path | None) -> Settings:
     try:
         return load_settings(env_file)
     except Exception as exc:  # pydantic's ValidationError hides input values (hide_input_in_errors)
@@ -40,7 +40,7 @@ def serve(env_file: Path | None = ENV_FILE) -> None:
     from csp_jira_sync.bootstrap import build_app
     from csp_jira_sync.daemon import serve as run
 
-    settings = _settings(env_file)
+    settings = cli_settings(env_file)
     configure_logging(settings.log_level)
     try:
         if settings.webhook_secret is None:
@@ -60,7 +60,7 @@ def sync(
     """One pass of everything due (the queue into Jira), then exit."""
     from csp_jira_sync.bootstrap import build_app
 
-    settings = _settings(env_file)
+    settings = cli_settings(env_file)
     configure_logging("WARNING" if fmt is Format.json else settings.log_level)
     try:
         daemon = build_app(settings)
@@ -165,7 +165,7 @@ def check(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Validate settings and mappings (and, with --live, what they name in Jira)."""
-    settings = _settings(env_file)
+    settings = cli_settings(env_file)
     try:
         mappings = load_mappings(settings.mappings_dir)
     except ConfigError as exc:

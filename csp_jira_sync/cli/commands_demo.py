@@ -6,10 +6,10 @@ from collections import Counter
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.progress import TaskID
 
 from csp_jira_sync.cli.app import app
-from csp_jira_sync.cli.output import FORMAT_OPTION, Format, console, emit_json, table
+from csp_jira_sync.cli.output import FORMAT_OPTION, Format, console, emit_json, progress_bar, table
 
 
 def _with_prefix(labels: tuple[str, ...], prefix: str) -> str:
@@ -32,14 +32,7 @@ def demo(
     """Start the Jira sandbox and the daemon, send signed escalations, show what landed in Jira."""
     from csp_jira_sync.demo import run_demo
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=console,
-        transient=True,
-        disable=fmt is Format.json,
-    ) as bar:
+    with progress_bar(fmt) as bar:
         tasks: dict[str, TaskID] = {}
 
         def progress(label: str, done: int, total: int) -> None:

@@ -5,11 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from csp_jira_sync.cli.app import app
-from csp_jira_sync.cli.commands_daemon import ENV_FILE, _settings
-from csp_jira_sync.cli.output import FORMAT_OPTION, Format, console, emit_json, fail, table
+from csp_jira_sync.cli.commands_daemon import ENV_FILE, cli_settings
+from csp_jira_sync.cli.output import (
+    FORMAT_OPTION,
+    Format,
+    console,
+    emit_json,
+    fail,
+    progress_bar,
+    table,
+)
 from csp_jira_sync.errors import CspSyncError
 from csp_jira_sync.mappings import load_mappings
 from csp_jira_sync.request_files import parse_request_file
@@ -26,7 +33,7 @@ def import_requests(
     nothing is imported and each rejected row is listed with its line and what to fix."""
     if not file.is_file():
         raise fail(f"{file}: no such file; give a .jsonl or .csv file of requests")
-    settings = _settings(env_file)
+    settings = cli_settings(env_file)
     try:
         mappings = load_mappings(settings.mappings_dir)
         total = max(
@@ -34,14 +41,7 @@ def import_requests(
             sum(1 for line in file.open(encoding="utf-8", errors="replace") if line.strip())
             - (file.suffix.lower() == ".csv"),
         )
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=console,
-            transient=True,
-            disable=fmt is Format.json,
-        ) as bar:
+        with progress_bar(fmt) as bar:
             task = bar.add_task("checking rows", total=total)
             parsed = parse_request_file(file, mappings, lambda n: bar.update(task, completed=n))
         if parsed.problems:
@@ -93,7 +93,7 @@ def dead_letters(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """List events Jira refused for good, with Jira's reason; requeue them once fixed."""
-    settings = _settings(env_file)
+    settings = cli_settings(env_file)
     try:
         store = Store.open(settings.database_url)
         store.migrate()

@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 console = Console()
@@ -22,6 +23,18 @@ class Format(StrEnum):
 
 
 FORMAT_OPTION = typer.Option(Format.table, "--format", help="table for people, json for machines")
+
+
+def progress_bar(fmt: Format) -> Progress:
+    """A progress bar on the console, silent when the output is JSON for a machine."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+        disable=fmt is Format.json,
+    )
 
 
 def emit_json(data: Any) -> None:
