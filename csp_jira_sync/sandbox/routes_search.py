@@ -12,7 +12,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from csp_jira_sync.sandbox import errors as msg
 from csp_jira_sync.sandbox import search_service
 from csp_jira_sync.sandbox.errors import JiraApiError
 from csp_jira_sync.sandbox.http import Call, Handler, json_response
+from csp_jira_sync.sandbox.model import Issue
 from csp_jira_sync.sandbox.render import FieldSelection, select_fields
 
 Add = Callable[[str, str, Handler], None]
@@ -77,6 +78,27 @@ def _integer(value: Any, name: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise JiraApiError(400, [msg.INVALID_PAYLOAD])
     return value
+
+
+def _rendered(
+    call: Call,
+    page: list[Issue],
+    selection: FieldSelection,
+    expand: set[str],
+    properties: Iterable[str],
+) -> list[dict[str, Any]]:
+    """One page of issues as search answers them (`names` and `schema` expand the page, not
+    each issue)."""
+    return [
+        call.render.issue(
+            issue,
+            selection,
+            expand=frozenset(expand - {"names", "schema"}),
+            properties=properties,
+            viewer=call.user,
+        )
+        for issue in page
+    ]
 
 
 async def _read_request(call: Call, allowed_keys: frozenset[str]) -> SearchRequest:
@@ -191,16 +213,7 @@ async def search_jql(call: Call) -> Response:
     with call.sandbox.state.lock:
         outcome = search_service.run(call.sandbox.state, query, call.user, reconcile=reconcile)
         page = outcome.issues[offset : offset + page_size]
-        issues = [
-            call.render.issue(
-                issue,
-                selection,
-                expand=frozenset(expand - {"names", "schema"}),
-                properties=request.properties,
-                viewer=call.user,
-            )
-            for issue in page
-        ]
+        issues = _rendered(call, page, selection, expand, request.properties)
         more = offset + page_size < len(outcome.issues)
     body: dict[str, Any] = {"issues": issues}
     if more:
@@ -244,16 +257,7 @@ async def search_dc(call: Call) -> Response:
     with call.sandbox.state.lock:
         outcome = search_service.run(call.sandbox.state, query, call.user, strict=strict)
         page = outcome.issues[start : start + page_size]
-        issues = [
-            call.render.issue(
-                issue,
-                selection,
-                expand=frozenset(expand - {"names", "schema"}),
-                properties=request.properties,
-                viewer=call.user,
-            )
-            for issue in page
-        ]
+        issues = _rendered(call, page, selection, expand, request.properties)
     body: dict[str, Any] = {
         "expand": "schema,names",
         "startAt": start,
