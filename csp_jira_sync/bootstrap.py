@@ -52,6 +52,7 @@ class App:
             self.rules,
             project=self.settings.jira_project,
             clock=self.worker.clock,
+            customer_field=self.settings.jira_customer_field,
         )
 
     def close(self) -> None:

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     jira_deployment: Literal["auto", "cloud", "datacenter"] = "auto"
     jira_api_version: Literal["2", "3"] = "2"
     jira_project: str = "CSP"
+    # A Jira field that names the customer on issues people create (e.g. customfield_10100).
+    jira_customer_field: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]+$")
     jira_timeout_seconds: float = Field(default=10.0, gt=0)
     jira_max_attempts: int = Field(default=6, ge=1)
     jira_max_backoff_seconds: float = Field(default=60.0, gt=0)

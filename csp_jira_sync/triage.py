@@ -44,6 +44,19 @@ def customer_named(text: str, mappings: Mappings) -> Customer | None:
     return found[0] if len(found) == 1 else None
 
 
+def customer_in_field(value: object, mappings: Mappings) -> Customer | None:
+    """The customer a Jira field names: its alias or display name, or the one it mentions."""
+    if isinstance(value, dict):  # select lists and the like: {"value": ...}
+        value = value.get("value") or value.get("name")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    wanted = value.strip().casefold()
+    for customer in mappings.customers.values():
+        if wanted in (customer.alias, customer.display_name.casefold()):
+            return customer
+    return customer_named(value, mappings)
+
+
 def decide_triage(
     labels: Collection[str],
     memory: Memory | None,

@@ -19,7 +19,7 @@ from csp_jira_sync.classify import CompiledRules, classify
 from csp_jira_sync.jira.gateway import JiraGateway
 from csp_jira_sync.mappings import Mappings
 from csp_jira_sync.store import Store
-from csp_jira_sync.triage import customer_named, decide_triage
+from csp_jira_sync.triage import customer_in_field, customer_named, decide_triage
 from csp_jira_sync.triage_memory import recall, remember_decision
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ def run_triage_pass(
     *,
     project: str,
     clock: Callable[[], datetime],
+    customer_field: str | None = None,
     first_look_back: timedelta = timedelta(days=30),
     overlap: timedelta = timedelta(minutes=5),
 ) -> Counter[str]:
@@ -58,16 +59,23 @@ def run_triage_pass(
     look_from = since_ms - int(overlap.total_seconds() * 1000)
     newest_ms = since_ms
     jql = f"project = {project} AND updated >= {look_from} ORDER BY updated ASC"
-    for issue in gateway.search(jql, fields=FIELDS):
+    fields = (*FIELDS, customer_field) if customer_field else FIELDS
+    for issue in gateway.search(jql, fields=fields):
         with store.engine.begin() as conn:
             memory = recall(conn, issue.ref.key)
         text = f"{issue.summary}\n{issue.description}"
+        named = (
+            customer_in_field(issue.fields.get(customer_field), mappings)
+            if customer_field
+            else None
+        )
+        customer = named or customer_named(text, mappings)
         action = decide_triage(
             issue.labels,
             memory,
             mappings.catalog,
             partial(classify, issue.summary, issue.description, rules, mappings.catalog),
-            customer_named(text, mappings),
+            customer,
         )
         if action.add_labels:
             gateway.edit_labels(issue.ref, add=action.add_labels)

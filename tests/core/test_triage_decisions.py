@@ -130,3 +130,13 @@ def test_a_customer_is_recognised_only_when_exactly_one_is_named(mappings: Mappi
     assert customer_named("ACME Logistics Ltd wants a call", mappings) == mappings.customer("acme")
     assert customer_named("acme and globex both asked", mappings) is None
     assert customer_named("nobody in particular", mappings) is None
+
+
+def test_a_customer_field_is_read_by_alias_display_name_or_select_value(mappings: Mappings) -> None:
+    from csp_jira_sync.triage import customer_in_field
+
+    assert customer_in_field("initech", mappings) == mappings.customer("initech")
+    assert customer_in_field("Globex Retail Inc", mappings) == mappings.customer("globex")
+    assert customer_in_field({"value": "ACME"}, mappings) == mappings.customer("acme")
+    assert customer_in_field("", mappings) is None
+    assert customer_in_field(None, mappings) is None

@@ -163,3 +163,23 @@ def test_hand_made_issues_are_triaged_and_a_persons_label_wins(daemon: Daemon) -
     final = client.issue(unlabelled.key)
     assert "csp-act-proactive-calls" in final.fields.labels
     assert "csp-act-datacenter-tours" not in final.fields.labels
+
+
+def test_a_customer_named_in_the_configured_field_labels_a_hand_made_issue(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    with running_daemon(sandbox.base_url, tmp_path, jira_customer_field="customfield_10100") as d:
+        client = d.jira()
+        issue = client.create_issue(
+            fields={
+                "project": {"key": "CSP"},
+                "issuetype": {"name": "Task"},
+                "summary": "Send the SLA report for November",
+                "description": "They asked for the monthly SLA availability figures.",
+                "customfield_10100": "Initech Software GmbH",
+            }
+        )
+        d.app.triage()
+        labels = set(client.issue(issue.key).fields.labels)
+    assert "csp-customer-initech" in labels
+    assert any(label.startswith("csp-act-") for label in labels)
