@@ -114,6 +114,23 @@ def _check_live(settings: Settings, mappings: Mappings) -> list[tuple[str, bool,
                 "Jira Cloud refuses bearer tokens (403): set CSP_JIRA_AUTH=basic with the account's email and an API token",
             )
         )
+    targets = {
+        mappings.escalation.statuses.acknowledged,
+        mappings.escalation.statuses.resolved,
+        mappings.escalation.statuses.reopened,
+    }
+    workflow = gateway.workflow_statuses(settings.jira_project).get(mappings.escalation.issue_type)
+    if workflow is not None:
+        lacking = sorted(t for t in targets if t.casefold() not in {w.casefold() for w in workflow})
+        results.append(
+            (
+                f"workflow {mappings.escalation.issue_type}",
+                not lacking,
+                f"has no status {', '.join(lacking)}: fix `statuses` in escalation.yaml"
+                if lacking
+                else f"reaches {', '.join(sorted(targets))}",
+            )
+        )
     for issue_type in (mappings.escalation.issue_type, "Service Request"):
         results += _check_screen(
             gateway, settings.jira_project, issue_type, bool(mappings.escalation.service_components)

@@ -342,6 +342,11 @@ class JiraGateway:
         )
         return found
 
+    def workflow_statuses(self, project: str) -> dict[str, set[str]]:
+        """Issue type name -> the names of the statuses its workflow has, in `project`."""
+        types = self._send("GET", f"project/{project}/statuses", operation="meta", idempotent=True)
+        return {str(t["name"]): {str(s["name"]) for s in t.get("statuses", [])} for t in types}
+
     def create_screen(self, project: str, issue_type: str) -> dict[str, bool] | None:
         """The fields on the create screen of `issue_type` in `project`, each with whether it is
         required (createmeta; paged in both deployments). None when the type is not in the

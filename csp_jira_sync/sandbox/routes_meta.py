@@ -98,6 +98,24 @@ async def project_components(call: Call) -> Response:
     return json_response([call.render.component(c) for c in _project(call).components])
 
 
+async def project_statuses(call: Call) -> Response:
+    """The statuses each issue type of the project can reach (one workflow for all types)."""
+    state = call.sandbox.state
+    statuses = [call.render.status(s) for s in state.statuses.values()]
+    return json_response(
+        [
+            {
+                "id": type_id,
+                "name": state.issue_types[type_id].name,
+                "self": f"{call.api}/issueType/{type_id}",
+                "subtask": False,
+                "statuses": statuses,
+            }
+            for type_id in _project(call).issue_type_ids
+        ]
+    )
+
+
 async def issue_types(call: Call) -> Response:
     types = call.sandbox.state.issue_types.values()
     return json_response([call.render.issue_type(t) for t in types])
@@ -309,6 +327,7 @@ def register(add: Add) -> None:
     add("GET", "/project", projects)
     add("GET", "/project/{projectIdOrKey}", project)
     add("GET", "/project/{projectIdOrKey}/components", project_components)
+    add("GET", "/project/{projectIdOrKey}/statuses", project_statuses)
     add("GET", "/issuetype", issue_types)
     add("GET", "/issuetype/{id}", issue_type)
     add("GET", "/priority", priorities)

@@ -46,6 +46,7 @@ def test_check_live_confirms_what_the_mappings_name_exists_in_jira(env: dict[str
     assert checks["priority Highest"]["ok"]
     assert checks["issuetype Incident"]["ok"]
     assert checks["create screen Incident"]["ok"]
+    assert checks["workflow Incident"]["ok"]
     assert checks["create screen Service Request"]["ok"]
 
 

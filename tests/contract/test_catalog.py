@@ -107,3 +107,14 @@ def test_data_center_takes_a_personal_access_token_as_bearer(
     jira_contract.attach(client, deployment=Deployment.DATA_CENTER)
     assert client.myself()["name"] == SYNC_USER
     assert ("GET", "/rest/api/2/myself") in jira_contract.operations()
+
+
+def test_project_statuses_list_the_workflow_per_issue_type(
+    cloud_http: JiraHttp, jira_contract: ContractRecorder
+) -> None:
+    answer = cloud_http.get(f"/rest/api/2/project/{PROJECT}/statuses")
+    assert answer.status_code == 200
+    by_type = {t["name"]: {s["name"] for s in t["statuses"]} for t in answer.json()}
+    assert set(by_type) == set(ISSUE_TYPES)
+    assert by_type["Incident"] == WORKFLOW_STATUSES
+    assert ("GET", "/rest/api/2/project/{projectIdOrKey}/statuses") in jira_contract.operations()
