@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from types import FrameType
 
 import uvicorn
 
@@ -20,6 +21,18 @@ from csp_jira_sync.receiver import set_ready
 from csp_jira_sync.scheduler import Job, start_scheduler
 
 log = logging.getLogger(__name__)
+
+
+class _GracefulServer(uvicorn.Server):
+    """uvicorn re-raises a captured SIGTERM once it has shut down, which would end the process
+    before the worker finishes the event in hand and the store is closed. Here the first SIGTERM
+    or Ctrl-C stops intake gracefully, a second one stops uvicorn at once (rq's convention), and
+    `serve` returns normally after the worker has stopped."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit:
+            self.force_exit = True
+        self.should_exit = True
 
 
 def _worker_thread(app: App, stop: threading.Event) -> threading.Thread:
@@ -52,7 +65,7 @@ def serve(app: App) -> None:
     )
     log.info("daemon.start listen=%s", app.settings.listen)
     try:
-        uvicorn.Server(config).run()
+        _GracefulServer(config).run()
     finally:
         stop.set()
         app.wake.set()

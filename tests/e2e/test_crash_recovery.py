@@ -168,3 +168,16 @@ def test_killed_after_jira_created_the_issue_but_before_the_store_recorded_it(
     [issue] = issues_with(sandbox, ref)
     assert issue["status"] == "In Progress"
     assert sandbox.admin.calls("POST /rest/api/2/issue") == 1  # found again, never re-sent
+
+
+def test_sigterm_stops_intake_and_exits_cleanly_keeping_what_was_accepted(
+    daemon_process: DaemonProcess, sandbox: Any
+) -> None:
+    daemon_process.start()
+    assert daemon_process.post(noc_event("t1", escalation_id="NOC-880")).status_code == 202
+    assert daemon_process.process is not None
+    daemon_process.process.send_signal(signal.SIGTERM)
+    assert daemon_process.process.wait(timeout=40) == 0
+    daemon_process.start()  # whatever was not finished is picked up again
+    daemon_process.wait_done(1)
+    assert len(issues_with(sandbox, ref_label("escalation", "NOC-880", 1))) == 1
