@@ -6,7 +6,6 @@ channels) into one of these before anything is stored; the worker only ever sees
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
@@ -65,7 +64,3 @@ class CustomerRequest(_Event):
     @classmethod
     def _lower(cls, value: str) -> str:
         return value.lower()
-
-
-def utc_iso(moment: datetime) -> str:
-    return moment.isoformat()

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 import sqlalchemy as sa
@@ -21,13 +21,6 @@ from sqlalchemy.engine import Connection
 from csp_jira_sync.escalation import EscalationState
 from csp_jira_sync.jira.model import IssueRef
 from csp_jira_sync.store.schema import applied_events, escalations, jira_issues
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -59,7 +52,7 @@ def ledger_entry(conn: Connection, kind: str, subject: str, generation: int) -> 
         ref_label=row.ref_label,
         state=row.state,
         issue=issue,
-        create_started_at=_aware(row.create_started_at),
+        create_started_at=row.create_started_at,
     )
 
 
@@ -204,15 +197,13 @@ def escalation_state(conn: Connection, escalation_id: str) -> EscalationState | 
     ).first()
     if row is None:
         return None
-    occurred = _aware(row.status_occurred_at)
-    assert occurred is not None
     return EscalationState(
         escalation_id=row.escalation_id,
         customer=row.customer,
         generation=row.generation,
         status=row.status,
-        status_occurred_at=occurred,
-        resolved_at=_aware(row.resolved_at),
+        status_occurred_at=row.status_occurred_at,
+        resolved_at=row.resolved_at,
     )
 
 

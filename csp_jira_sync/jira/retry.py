@@ -118,10 +118,6 @@ def classify_response(
 def classify_failure(exc: BaseException, operation: str, now: datetime | None = None) -> Failure:
     """Turn whatever a Jira call raised into our error, and say whether it might have landed."""
     moment = now or datetime.now(UTC)
-    if isinstance(exc, JiraError):
-        return Failure(
-            exc, may_have_landed=isinstance(exc, JiraTransient) and (exc.status or 500) >= 500
-        )
     if isinstance(exc, JIRAError):
         status = exc.status_code or 0
         if status == 0:
