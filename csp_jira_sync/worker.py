@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-import sqlalchemy as sa
 from pydantic import ValidationError
 
 from csp_jira_sync.errors import InputError, JiraPermanent, JiraTransient, StoreUnavailable
 from csp_jira_sync.once import Defer
 from csp_jira_sync.store import InboxRow, Store
-from csp_jira_sync.store.schema import inbox
 
 log = logging.getLogger(__name__)
 
@@ -107,24 +105,10 @@ class Worker:
                 (stop or threading.Event()).wait(0.2)
         return total
 
-    def release_leases_after_restart(self) -> int:
-        """Free the leases a killed predecessor held, so its claimed events are not stuck until
-        the lease runs out. Only on SQLite, where one daemon owns the file; on PostgreSQL other
-        daemons may hold live leases, and those expire on their own."""
-        if self.store.engine.dialect.name != "sqlite":
-            return 0
-        with self.store.engine.begin() as conn:
-            freed = conn.execute(
-                sa.update(inbox)
-                .where(inbox.c.state == "pending", inbox.c.claimed_until.is_not(None))
-                .values(claimed_until=None)
-            ).rowcount
+    def run_forever(self, stop: threading.Event, wake: threading.Event, poll: float) -> None:
+        freed = self.store.release_leases()
         if freed:
             log.warning("worker.leases_released events=%d", freed)
-        return int(freed)
-
-    def run_forever(self, stop: threading.Event, wake: threading.Event, poll: float) -> None:
-        self.release_leases_after_restart()
         while not stop.is_set():
             try:
                 report = self.run_once()

@@ -209,6 +209,21 @@ class Store:
             ).all()
         return [_row(row) for row in rows]
 
+    def release_leases(self) -> int:
+        """Free every lease on pending rows: for a daemon starting after its predecessor was
+        killed, so the events it had claimed are not stuck until their leases run out. Only on
+        SQLite, where one daemon owns the file; on PostgreSQL other daemons may hold live
+        leases, and those expire on their own (returns 0)."""
+        if self.dialect != "sqlite":
+            return 0
+        with unavailable_on_failure("releasing leases"), self._engine.begin() as connection:
+            freed = connection.execute(
+                update(inbox)
+                .where(inbox.c.state == "pending", inbox.c.claimed_until.is_not(None))
+                .values(claimed_until=None)
+            ).rowcount
+        return int(freed)
+
     def complete(self, inbox_id: int, *, now: datetime | None = None) -> None:
         self._update(
             "completing an event",

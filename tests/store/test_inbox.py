@@ -319,3 +319,17 @@ def test_defer_makes_a_row_due_later_without_counting_a_failure(store: Store) ->
     later = store.get(accepted.inbox_id)
     assert later is not None and later.attempts == 0 and later.claimed_until is None
     assert later.last_error == "waiting for an earlier event"
+
+
+def test_release_leases_frees_a_killed_predecessors_claims_on_sqlite_only(store: Store) -> None:
+    store.accept([item("lease-1")])
+    now = datetime.now(UTC)
+    assert len(store.claim(10, now, timedelta(minutes=5))) == 1
+    assert store.claim(10, now, timedelta(minutes=5)) == []
+    freed = store.release_leases()
+    if store.dialect == "sqlite":
+        assert freed == 1
+        assert len(store.claim(10, now, timedelta(minutes=5))) == 1
+    else:
+        assert freed == 0
+        assert store.claim(10, now, timedelta(minutes=5)) == []
