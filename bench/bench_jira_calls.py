@@ -41,8 +41,7 @@ def main() -> None:
         started = time.perf_counter()
         with start_daemon(app) as daemon:
             send_stream(daemon.base_url, secret, stream, result, lambda *_: None)
-            while app.store.depth().get("pending", 0):
-                time.sleep(0.1)
+            app.wait_until_drained(timeout=600)
         elapsed = time.perf_counter() - started
         stats = sandbox.admin.stats()
         app.close()

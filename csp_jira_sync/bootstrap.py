@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -42,6 +44,26 @@ class App:
         return create_receiver(
             self.settings, self.mappings, self.store, self.metrics, on_accepted=self.wake.set
         )
+
+    def wait_until_drained(
+        self,
+        timeout: float = 120.0,
+        progress: Callable[[int, int], None] | None = None,
+        poll: float = 0.05,
+    ) -> None:
+        """Block until the running worker has nothing pending (deferred events included),
+        waking it on each look. Raises TimeoutError with the queue's depth when it does not."""
+        deadline = time.monotonic() + timeout
+        total = max(1, sum(self.store.depth().values()))
+        while time.monotonic() < deadline:
+            pending = self.store.depth().get("pending", 0)
+            if progress is not None:
+                progress(total - pending, total)
+            if pending == 0:
+                return
+            self.wake.set()
+            time.sleep(poll)
+        raise TimeoutError(f"the queue did not drain in {timeout:.0f} s: {self.store.depth()}")
 
     def triage(self) -> Counter[str]:
         """One pass over issues people created or changed in Jira (issue 4)."""

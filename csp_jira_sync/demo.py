@@ -10,11 +10,11 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -107,20 +107,6 @@ def send_stream(
             progress(label, index, len(stream))
 
 
-def wait_until_drained(app: App, progress: Progress, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    total = max(1, sum(app.store.depth().values()))
-    while time.monotonic() < deadline:
-        depth = app.store.depth()
-        pending = depth.get("pending", 0)
-        progress("draining into Jira", total - pending, total)
-        if pending == 0:
-            return
-        app.wake.set()
-        time.sleep(0.1)
-    raise TimeoutError(f"the queue did not drain in {timeout:.0f} s: {app.store.depth()}")
-
-
 READ_BACK_FIELDS = ("summary", "labels", "status", "issuetype", "created", "updated")
 
 
@@ -180,7 +166,7 @@ def run_demo(
                 path="/webhooks/requests",
                 label="sending signed customer requests",
             )
-            wait_until_drained(app, report)
+            app.wait_until_drained(progress=partial(report, "draining into Jira"))
         result.queue = app.store.depth()
         result.jira_calls = int(sandbox.admin.stats()["total"])  # before the read-back below
         result.issues = read_back(app)

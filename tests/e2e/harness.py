@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,13 +41,7 @@ class Daemon:
 
     def drain(self, timeout: float = 30.0) -> None:
         """Wait until nothing is pending (deferred events included)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.app.store.depth().get("pending", 0) == 0:
-                return
-            self.app.wake.set()
-            time.sleep(0.05)
-        raise AssertionError(f"queue not drained in {timeout} s: {self.app.store.depth()}")
+        self.app.wait_until_drained(timeout)
 
     def jira(self) -> jira.JIRA:
         return jira.JIRA(
