@@ -162,16 +162,15 @@ class RequestHandler:
             remember_decision(
                 conn,
                 created.issue.key,
-                classification.activity.slug if classification.activity else classification.outcome,
+                classification.decision,
                 "daemon",
                 ctx.clock(),
             )
         log.info(
-            "worker.request request=%s issue=%s outcome=%s activity=%s verified=%s",
+            "worker.request request=%s issue=%s decision=%s verified=%s",
             request.id,
             created.issue.key,
-            classification.outcome,
-            classification.activity.slug if classification.activity else "-",
+            classification.decision,
             plan.unverified_comment is None,
         )
         return "created" if created.new else "recovered"

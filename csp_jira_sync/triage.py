@@ -103,9 +103,8 @@ def decide_triage(
         label.startswith(CUSTOMER_LABEL_PREFIX) for label in present
     ):
         wanted.append(customer.label)
-    decided = result.activity.slug if result.activity else result.outcome
     return TriageAction(
         tuple(label for label in dict.fromkeys(wanted) if label not in present),
-        Memory(decided, "daemon"),
+        Memory(result.decision, "daemon"),
         f"classified: {result.explain()}",
     )

@@ -74,6 +74,11 @@ class Classification(_Frozen):
     out_of_scope_kind: str | None = None  # technical-support, sales, spam, auto-reply, ...
     reason: str = ""  # why triage, in a sentence
 
+    @property
+    def decision(self) -> str:
+        """What was decided, as one word: the activity's slug, `out-of-scope` or `triage`."""
+        return self.activity.slug if self.activity is not None else self.outcome
+
     def explain(self) -> str:
         """A short, human explanation: the answer, the strongest evidence, the runner-up."""
         if self.outcome == "activity" and self.activity and self.category:
