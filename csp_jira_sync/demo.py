@@ -22,7 +22,7 @@ import requests
 from pydantic import SecretStr
 from standardwebhooks import Webhook
 
-from csp_jira_sync import ledger
+from csp_jira_sync import escalation, ledger, requests_intake
 from csp_jira_sync.bootstrap import App, build_app
 from csp_jira_sync.daemon import start_daemon
 from csp_jira_sync.demo_stream import StreamItem, escalation_stream
@@ -116,7 +116,7 @@ def read_back(app: App) -> list[FoundIssue]:
     with app.store.engine.begin() as conn:
         known = [
             issue.id
-            for kind in ("escalation", "request")
+            for kind in (escalation.KIND, requests_intake.KIND)
             for _, _, issue in ledger.issues_of_kind(conn, kind)
         ]
     found: dict[str, FoundIssue] = {}
