@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -102,7 +103,11 @@ class Worker:
             if report.processed == 0:
                 if self.store.depth().get("pending", 0) == 0:
                     break
-                (stop or threading.Event()).wait(0.2)
+                # Only deferred events are left: wait for the first to fall due.
+                if stop is not None:
+                    stop.wait(0.2)
+                else:
+                    time.sleep(0.2)
         return total
 
     def run_forever(self, stop: threading.Event, wake: threading.Event, poll: float) -> None:
