@@ -102,7 +102,11 @@ def build_app(settings: Settings, *, mappings: Mappings | None = None) -> App:
     worker = Worker(
         store,
         {"escalation": EscalationHandler(context), "request": RequestHandler(context, rules)},
-        WorkerConfig(batch=settings.worker_batch),
+        WorkerConfig(
+            batch=settings.worker_batch,
+            retry_first=timedelta(seconds=settings.worker_retry_first_seconds),
+            retry_max=timedelta(seconds=settings.worker_retry_max_seconds),
+        ),
         clock=utc_now,
         on_dead_letter=lambda row, reason: metrics.dead_lettered(),
     )

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     # Worker
     worker_batch: int = Field(default=50, ge=1)
     worker_poll_seconds: float = Field(default=0.2, gt=0)
+    worker_retry_first_seconds: float = Field(default=2.0, gt=0)
+    worker_retry_max_seconds: float = Field(default=900.0, gt=0)
     triage_interval_seconds: float = Field(default=300.0, gt=0)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

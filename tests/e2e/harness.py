@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,6 @@ from csp_jira_sync.bootstrap import App, build_app
 from csp_jira_sync.daemon import RunningDaemon, start_daemon
 from csp_jira_sync.demo import new_webhook_secret, signed_post
 from csp_jira_sync.settings import Settings
-from csp_jira_sync.worker import WorkerConfig
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -66,6 +65,9 @@ def settings_for(jira_url: str, tmp_path: Path, **overrides: Any) -> Settings:
         "jira_search_settle_seconds": 2.0,
         "jira_max_backoff_seconds": 2.0,
         "worker_poll_seconds": 0.05,
+        # Short retry delays so tests of outages finish in seconds.
+        "worker_retry_first_seconds": 0.1,
+        "worker_retry_max_seconds": 1.0,
     }
     values.update(overrides)
     return Settings(**values)
@@ -75,10 +77,6 @@ def settings_for(jira_url: str, tmp_path: Path, **overrides: Any) -> Settings:
 def running_daemon(jira_url: str, tmp_path: Path, **overrides: Any) -> Iterator[Daemon]:
     settings = settings_for(jira_url, tmp_path, **overrides)
     app = build_app(settings)
-    # Short retry delays so tests of outages finish in seconds.
-    app.worker.config = WorkerConfig(
-        retry_first=timedelta(milliseconds=100), retry_max=timedelta(seconds=1)
-    )
     assert settings.webhook_secret is not None
     with start_daemon(app) as running, requests.Session() as session:
         yield Daemon(running, app, settings.webhook_secret.get_secret_value(), jira_url, session)
