@@ -22,7 +22,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy csp_jira_sync
+	$(BIN)/mypy csp_jira_sync jira_sandbox
+	$(BIN)/lint-imports
 	scripts/with-postgres $(BIN)/pytest -n 2 -q
 
 lint: $(STAMP)
@@ -30,7 +31,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy csp_jira_sync
+	$(BIN)/mypy csp_jira_sync jira_sandbox
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

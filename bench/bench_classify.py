@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from csp_jira_sync.classify import classify, compile_rules, load_classification_rules, read_requests
-from csp_jira_sync.mappings import load_mappings
+from csp_jira_sync.config.mappings import load_mappings
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -46,7 +46,7 @@ def serve(database: str, synchronous: str) -> None:
     """Server process: print the port, serve until stdin closes, print the writer's stats."""
     from pydantic import SecretStr
 
-    from csp_jira_sync.mappings import load_mappings
+    from csp_jira_sync.config.mappings import load_mappings
     from csp_jira_sync.metrics import Metrics
     from csp_jira_sync.receiver import ReceiverServer, create_receiver, set_ready
     from csp_jira_sync.settings import PROJECT_ROOT, Settings

@@ -15,12 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from csp_jira_sync.bootstrap import build_app
-from csp_jira_sync.daemon import start_daemon
-from csp_jira_sync.demo import DemoResult, daemon_settings, new_webhook_secret, send_stream
-from csp_jira_sync.demo_stream import escalation_stream
-from csp_jira_sync.sandbox.config import KnobSettings, SandboxConfig
-from csp_jira_sync.sandbox.server import start_sandbox
+from csp_jira_sync.demo.run import DemoResult, daemon_settings, new_webhook_secret, send_stream
+from csp_jira_sync.demo.stream import escalation_stream
+from csp_jira_sync.runtime.bootstrap import build_app
+from csp_jira_sync.runtime.daemon import start_daemon
+from jira_sandbox.config import KnobSettings, SandboxConfig
+from jira_sandbox.server import start_sandbox
 
 
 def main() -> None:

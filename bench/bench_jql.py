@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from csp_jira_sync.sandbox.jql import IssueDoc, JqlContext, JqlQuery, UserRef, parse_jql
+from jira_sandbox.jql import IssueDoc, JqlContext, JqlQuery, UserRef, parse_jql
 
 QUERIES = [
     'project = CSP AND labels = "csp-ref-00042" ORDER BY created DESC',

@@ -23,9 +23,9 @@ from typing import Any
 
 import requests
 
-from csp_jira_sync.sandbox import SandboxConfig, start_sandbox
-from csp_jira_sync.sandbox.issue_service import create_issue
-from csp_jira_sync.sandbox.worklog_service import add_worklog
+from jira_sandbox import SandboxConfig, start_sandbox
+from jira_sandbox.issue_service import create_issue
+from jira_sandbox.worklog_service import add_worklog
 
 CLI = Path(sys.executable).parent / "csp-jira-sync"  # the installed console script
 CUSTOMERS = 50

@@ -32,12 +32,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from csp_jira_sync.catalog import Activity, Catalog, Category
 from csp_jira_sync.classify.cleaning import clean_body, clean_subject
 from csp_jira_sync.classify.compiled import OUT_OF_SCOPE, CompiledRule, CompiledRules, compile_rules
 from csp_jira_sync.classify.phrases import Tokens, find_matches
 from csp_jira_sync.classify.rules import ClassificationRules
 from csp_jira_sync.classify.text import stem, words
+from csp_jira_sync.config.catalog import Activity, Catalog, Category
 
 Outcome = Literal["activity", "out-of-scope", "triage"]
 FieldName = Literal["subject", "body", "quoted", "request"]

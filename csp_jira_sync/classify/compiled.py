@@ -11,11 +11,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from csp_jira_sync.catalog import Activity, Catalog, Category
 from csp_jira_sync.classify.phrases import Phrase, parse_phrase
 from csp_jira_sync.classify.rules import ClassificationRules, Scoring
 from csp_jira_sync.classify.similarity import ExampleIndex, Terms, build_index, request_terms
 from csp_jira_sync.classify.text import Lexicon, fold, stem, typo_distance, words
+from csp_jira_sync.config.catalog import Activity, Catalog, Category
 
 OUT_OF_SCOPE = "out-of-scope"
 _TYPO_CACHE_LIMIT = 50_000

@@ -12,11 +12,11 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from csp_jira_sync.catalog import Catalog
 from csp_jira_sync.classify.classifier import classify
 from csp_jira_sync.classify.compiled import CompiledRules, compile_rules
 from csp_jira_sync.classify.dataset import OUT_OF_SCOPE, LabelledRequest
 from csp_jira_sync.classify.rules import ClassificationRules
+from csp_jira_sync.config.catalog import Catalog
 
 TRIAGE = "triage"
 

@@ -10,11 +10,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from csp_jira_sync.catalog import Catalog
 from csp_jira_sync.classify.dataset import LabelledRequest, read_labelled
 from csp_jira_sync.classify.rules import ClassificationRules
+from csp_jira_sync.config.catalog import Catalog
+from csp_jira_sync.config.yaml_source import YamlDocument, load_yaml
 from csp_jira_sync.errors import ConfigError, InputError
-from csp_jira_sync.yaml_source import YamlDocument, load_yaml
 
 RULES_FILE = "classification.yaml"
 EXAMPLES_DIR = "examples"

@@ -11,10 +11,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from csp_jira_sync.catalog import SLUG
 from csp_jira_sync.classify.dataset import LabelledRequest
 from csp_jira_sync.classify.phrases import PhraseError, parse_phrase
 from csp_jira_sync.classify.text import PLAIN, Lexicon
+from csp_jira_sync.config.catalog import SLUG
 
 RULE_ID = r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$"
 Weight = Annotated[float, Field(ge=-20, le=20)]

@@ -13,7 +13,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from csp_jira_sync.catalog import Catalog
 from csp_jira_sync.classify import (
     Classification,
     CompiledRules,
@@ -26,8 +25,9 @@ from csp_jira_sync.classify import (
     read_requests,
 )
 from csp_jira_sync.cli.app import app
+from csp_jira_sync.config.catalog import Catalog
+from csp_jira_sync.config.mappings import load_mappings
 from csp_jira_sync.errors import ConfigError, InputError
-from csp_jira_sync.mappings import load_mappings
 from csp_jira_sync.settings import load_settings
 
 BAD_INPUT = 2

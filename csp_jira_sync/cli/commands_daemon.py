@@ -10,8 +10,8 @@ import typer
 
 from csp_jira_sync.cli.app import app
 from csp_jira_sync.cli.output import FORMAT_OPTION, Format, console, emit_json, fail, table
+from csp_jira_sync.config.mappings import Mappings, load_mappings
 from csp_jira_sync.errors import ConfigError, CspSyncError, JiraError
-from csp_jira_sync.mappings import Mappings, load_mappings
 from csp_jira_sync.settings import Settings, load_settings
 
 ENV_FILE = typer.Option(
@@ -37,8 +37,8 @@ def cli_settings(env_file: Path | None) -> Settings:
 @app.command()
 def serve(env_file: Path | None = ENV_FILE) -> None:
     """Run the receiver, the worker and the scheduler until stopped (SIGTERM or Ctrl-C)."""
-    from csp_jira_sync.bootstrap import build_app
-    from csp_jira_sync.daemon import serve as run
+    from csp_jira_sync.runtime.bootstrap import build_app
+    from csp_jira_sync.runtime.daemon import serve as run
 
     settings = cli_settings(env_file)
     configure_logging(settings.log_level)
@@ -58,7 +58,7 @@ def sync(
     env_file: Path | None = ENV_FILE, fmt: Format = FORMAT_OPTION, timeout: float = 300.0
 ) -> None:
     """One pass of everything due (the queue into Jira), then exit."""
-    from csp_jira_sync.bootstrap import build_app
+    from csp_jira_sync.runtime.bootstrap import build_app
 
     settings = cli_settings(env_file)
     configure_logging("WARNING" if fmt is Format.json else settings.log_level)

@@ -30,7 +30,7 @@ def demo(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Start the Jira sandbox and the daemon, send signed escalations, show what landed in Jira."""
-    from csp_jira_sync.demo import run_demo
+    from csp_jira_sync.demo.run import run_demo
 
     with progress_bar(fmt) as bar:
         tasks: dict[str, TaskID] = {}

@@ -17,9 +17,9 @@ from csp_jira_sync.cli.output import (
     progress_bar,
     table,
 )
+from csp_jira_sync.config.mappings import load_mappings
+from csp_jira_sync.customer_requests.files import parse_request_file
 from csp_jira_sync.errors import CspSyncError
-from csp_jira_sync.mappings import load_mappings
-from csp_jira_sync.request_files import parse_request_file
 from csp_jira_sync.store import InboxItem, Store
 
 

@@ -45,9 +45,9 @@ def sandbox(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Run the Jira sandbox (Cloud or Data Center REST API) until interrupted."""
-    from csp_jira_sync.sandbox.config import KnobSettings, SandboxConfig, parse_rate
-    from csp_jira_sync.sandbox.seed import SeedError
-    from csp_jira_sync.sandbox.server import SandboxStartError, start_sandbox
+    from jira_sandbox.config import KnobSettings, SandboxConfig, parse_rate
+    from jira_sandbox.seed import SeedError
+    from jira_sandbox.server import SandboxStartError, start_sandbox
 
     try:
         rate = parse_rate(rate_limit) if rate_limit else None

@@ -1,7 +1,4 @@
-"""Everything that talks to Jira: one gateway on the `jira` package, the retry policy, and the
-text rules (lengths, ADF) that Jira enforces."""
-
-from csp_jira_sync.jira.gateway import JiraGateway, connect
-from csp_jira_sync.jira.model import IssueDraft, IssueRef
-
-__all__ = ["IssueDraft", "IssueRef", "JiraGateway", "connect"]
+"""Everything that talks to Jira: the gateway on the `jira` package (`gateway`), the retry policy
+(`retry`), and the pure parts the core may use: issue shapes (`model`) and Jira's text rules
+(`text`: lengths, ADF). Nothing is re-exported here, so importing a pure part never loads the
+gateway's HTTP stack."""

@@ -23,8 +23,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
-from csp_jira_sync.events import EscalationEvent
-from csp_jira_sync.mappings import Severity
+from csp_jira_sync.config.events import EscalationEvent
+from csp_jira_sync.config.mappings import Severity
 from csp_jira_sync.receiver.problems import (
     Problem,
     field_problems,

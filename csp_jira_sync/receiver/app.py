@@ -24,9 +24,9 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse, Response
 
 from csp_jira_sync import __version__
+from csp_jira_sync.config.events import CustomerRequest, EscalationEvent
+from csp_jira_sync.config.mappings import Mappings
 from csp_jira_sync.errors import ConfigError, StoreUnavailable
-from csp_jira_sync.events import CustomerRequest, EscalationEvent
-from csp_jira_sync.mappings import Mappings
 from csp_jira_sync.metrics import Metrics
 from csp_jira_sync.receiver import pagerduty
 from csp_jira_sync.receiver.alertmanager import AlertmanagerWebhook, escalations_from_alertmanager

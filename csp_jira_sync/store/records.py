@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from csp_jira_sync.events import CustomerRequest, EscalationEvent
+from csp_jira_sync.config.events import CustomerRequest, EscalationEvent
 
 InboxKind = Literal["escalation", "request"]
 InboxSource = Literal["noc", "alertmanager", "pagerduty", "requests", "import"]

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from csp_jira_sync.catalog import Catalog
 from csp_jira_sync.classify import (
     ClassificationRules,
     CompiledRules,
     compile_rules,
     load_classification_rules,
 )
-from csp_jira_sync.mappings import load_mappings
+from csp_jira_sync.config.catalog import Catalog
+from csp_jira_sync.config.mappings import load_mappings
 
 REPO = Path(__file__).resolve().parents[2]
 MAPPINGS = REPO / "mappings"

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from csp_jira_sync.catalog import Catalog
 from csp_jira_sync.classify import (
     OUT_OF_SCOPE_LABEL,
     TRIAGE_LABEL,
@@ -21,6 +20,7 @@ from csp_jira_sync.classify import (
     classify,
     compile_rules,
 )
+from csp_jira_sync.config.catalog import Catalog
 
 
 def _rules(**scoring: Any) -> ClassificationRules:

@@ -14,7 +14,6 @@ from collections import Counter
 
 import pytest
 
-from csp_jira_sync.catalog import Catalog
 from csp_jira_sync.classify import (
     ClassificationRules,
     CompiledRules,
@@ -23,6 +22,7 @@ from csp_jira_sync.classify import (
     evaluate,
     read_labelled,
 )
+from csp_jira_sync.config.catalog import Catalog
 from tests.classify.conftest import REQUESTS
 
 HELD_OUT = REQUESTS / "heldout.jsonl"

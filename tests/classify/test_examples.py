@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from csp_jira_sync.catalog import Catalog
 from csp_jira_sync.classify import ClassificationRules, LabelledRequest, classify, compile_rules
 from csp_jira_sync.classify.similarity import Terms, build_index, request_key
+from csp_jira_sync.config.catalog import Catalog
 from tests.classify.conftest import REQUESTS
 from tests.classify.test_evaluate import HELD_OUT
 

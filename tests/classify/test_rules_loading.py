@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from csp_jira_sync.catalog import Catalog
 from csp_jira_sync.classify import RULES_FILE, load_classification_rules
+from csp_jira_sync.config.catalog import Catalog
 from csp_jira_sync.errors import ConfigError
 from tests.classify.conftest import MAPPINGS
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from csp_jira_sync.catalog import Catalog
 from csp_jira_sync.classify import Classification, CompiledRules, classify
+from csp_jira_sync.config.catalog import Catalog
 
 
 def _run(compiled: CompiledRules, catalog: Catalog, subject: str, body: str) -> Classification:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from csp_jira_sync.cli import app
-from csp_jira_sync.demo import demo_requests
+from csp_jira_sync.demo.run import demo_requests
 
 
 def test_the_demo_lands_every_escalation_and_request_once(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from csp_jira_sync.cli import app
-from csp_jira_sync.demo import new_webhook_secret
+from csp_jira_sync.demo.run import new_webhook_secret
 
 runner = CliRunner()
 REQUEST = {

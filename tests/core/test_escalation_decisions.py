@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from csp_jira_sync.escalation import Create, EscalationState, Update, decide
-from csp_jira_sync.events import EscalationEvent
-from csp_jira_sync.mappings import Mappings, load_mappings
-from csp_jira_sync.references import ref_label
+from csp_jira_sync.config.events import EscalationEvent
+from csp_jira_sync.config.mappings import Mappings, load_mappings
+from csp_jira_sync.config.references import ref_label
+from csp_jira_sync.escalations.decide import Create, EscalationState, Update, decide
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from csp_jira_sync.config.mappings import load_mappings
 from csp_jira_sync.errors import ConfigError
-from csp_jira_sync.mappings import load_mappings
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_18845396ce4463f5.txt"

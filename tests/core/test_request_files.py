@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from csp_jira_sync.mappings import Mappings, load_mappings
-from csp_jira_sync.request_files import parse_request_file
+from csp_jira_sync.config.mappings import Mappings, load_mappings
+from csp_jira_sync.customer_requests.files import parse_request_file
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = {

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from csp_jira_sync.classify import classify, compile_rules, load_classification_rules
-from csp_jira_sync.events import CustomerRequest
-from csp_jira_sync.mappings import Mappings, load_mappings
-from csp_jira_sync.references import ref_label
-from csp_jira_sync.requests_intake import UNVERIFIED_LABEL, plan_request
+from csp_jira_sync.config.events import CustomerRequest
+from csp_jira_sync.config.mappings import Mappings, load_mappings
+from csp_jira_sync.config.references import ref_label
+from csp_jira_sync.customer_requests.plan import UNVERIFIED_LABEL, plan_request
 
 ROOT = Path(__file__).resolve().parents[2]
 

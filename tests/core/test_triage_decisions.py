@@ -12,9 +12,9 @@ from csp_jira_sync.classify import (
     compile_rules,
     load_classification_rules,
 )
-from csp_jira_sync.mappings import Mappings, load_mappings
-from csp_jira_sync.triage import customer_named, decide_triage
-from csp_jira_sync.triage_memory import Memory
+from csp_jira_sync.config.mappings import Mappings, load_mappings
+from csp_jira_sync.triage.decide import customer_named, decide_triage
+from csp_jira_sync.triage.memory import Memory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -133,7 +133,7 @@ def test_a_customer_is_recognised_only_when_exactly_one_is_named(mappings: Mappi
 
 
 def test_a_customer_field_is_read_by_alias_display_name_or_select_value(mappings: Mappings) -> None:
-    from csp_jira_sync.triage import customer_in_field
+    from csp_jira_sync.triage.decide import customer_in_field
 
     assert customer_in_field("initech", mappings) == mappings.customer("initech")
     assert customer_in_field("Globex Retail Inc", mappings) == mappings.customer("globex")

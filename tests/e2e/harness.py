@@ -13,9 +13,9 @@ import jira
 import requests
 from pydantic import SecretStr
 
-from csp_jira_sync.bootstrap import App, build_app
-from csp_jira_sync.daemon import RunningDaemon, start_daemon
-from csp_jira_sync.demo import new_webhook_secret, signed_post
+from csp_jira_sync.demo.run import new_webhook_secret, signed_post
+from csp_jira_sync.runtime.bootstrap import App, build_app
+from csp_jira_sync.runtime.daemon import RunningDaemon, start_daemon
 from csp_jira_sync.settings import Settings
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

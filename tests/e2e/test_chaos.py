@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from csp_jira_sync.demo_stream import escalation_stream
-from csp_jira_sync.references import event_marker, ref_label
+from csp_jira_sync.config.references import event_marker, ref_label
+from csp_jira_sync.demo.stream import escalation_stream
 from tests.e2e.harness import running_daemon
 
 TARGET = {"open": "To Do", "acknowledged": "In Progress", "resolved": "Done"}

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import requests
 
-from csp_jira_sync.daemon import free_port
-from csp_jira_sync.demo import new_webhook_secret, signed_post
-from csp_jira_sync.references import ref_label
+from csp_jira_sync.config.references import ref_label
+from csp_jira_sync.demo.run import new_webhook_secret, signed_post
+from csp_jira_sync.runtime.daemon import free_port
 from csp_jira_sync.store import Store
 from tests.e2e.harness import T0, noc_event
 

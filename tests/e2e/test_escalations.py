@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from csp_jira_sync.references import ref_label
+from csp_jira_sync.config.references import ref_label
 from tests.e2e.harness import T0, Daemon, noc_event, running_daemon
 
 

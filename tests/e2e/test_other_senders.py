@@ -12,7 +12,7 @@ from typing import Any
 import requests
 from pydantic import SecretStr
 
-from csp_jira_sync.references import ref_label
+from csp_jira_sync.config.references import ref_label
 from tests.e2e.harness import running_daemon
 from tests.receiver.server import pagerduty_signature
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from csp_jira_sync.references import ref_label
+from csp_jira_sync.config.references import ref_label
 from tests.e2e.harness import Daemon, running_daemon
 
 

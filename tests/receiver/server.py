@@ -31,7 +31,7 @@ from pydantic import SecretStr
 from standardwebhooks.webhooks import Webhook
 from starlette.types import Receive, Scope, Send
 
-from csp_jira_sync.mappings import Mappings, load_mappings
+from csp_jira_sync.config.mappings import Mappings, load_mappings
 from csp_jira_sync.metrics import Metrics
 from csp_jira_sync.receiver import ReceiverServer, create_receiver, set_ready
 from csp_jira_sync.settings import PROJECT_ROOT, Settings

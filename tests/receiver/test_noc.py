@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from csp_jira_sync.config.events import EscalationEvent
 from csp_jira_sync.errors import ConfigError
-from csp_jira_sync.events import EscalationEvent
 from csp_jira_sync.metrics import Metrics
 from csp_jira_sync.receiver import create_receiver
 from csp_jira_sync.store import Store

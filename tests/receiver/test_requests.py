@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from csp_jira_sync.events import CustomerRequest
+from csp_jira_sync.config.events import CustomerRequest
 from tests.receiver.server import RunningReceiver, customer_request
 
 

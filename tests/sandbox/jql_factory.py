@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from csp_jira_sync.sandbox.jql import IssueDoc, JqlContext, UserRef, parse_jql
+from jira_sandbox.jql import IssueDoc, JqlContext, UserRef, parse_jql
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ALICE = UserRef("5b10a2844c20165700ede21g", "csp.alice", "alice@csp.example", "Alice Archer")

@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from csp_jira_sync.sandbox.server import RunningSandbox
+from jira_sandbox.server import RunningSandbox
 
 
 class JiraHttp:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from csp_jira_sync.sandbox.jql import JqlContext, JqlError, parse_jql
+from jira_sandbox.jql import JqlContext, JqlError, parse_jql
 from tests.sandbox.jql_factory import BERLIN, NOW, context, issue, keys, matching
 
 MS = timedelta(milliseconds=1)

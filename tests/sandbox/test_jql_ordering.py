@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from csp_jira_sync.sandbox.jql import JqlError, SortField, parse_jql
+from jira_sandbox.jql import JqlError, SortField, parse_jql
 from tests.sandbox.jql_factory import ALICE, BOB, DAVE, issue, keys
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

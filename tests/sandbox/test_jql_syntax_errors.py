@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from csp_jira_sync.sandbox.jql import JqlError, parse_jql
+from jira_sandbox.jql import JqlError, parse_jql
 
 OPERATORS = (
     "The valid operators are '=', '!=', '<', '>', '<=', '>=', '~', '!~', 'IN', 'NOT IN', "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from csp_jira_sync.sandbox.jql import JqlError, parse_jql
+from jira_sandbox.jql import JqlError, parse_jql
 from tests.sandbox.jql_factory import issue, matching
 
 DOCS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from csp_jira_sync.sandbox.jql import JqlError, parse_jql
+from jira_sandbox.jql import JqlError, parse_jql
 
 
 def refusal(jql: str) -> list[str]:

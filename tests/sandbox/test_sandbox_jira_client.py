@@ -10,7 +10,7 @@ import jira
 import pytest
 import requests
 
-from csp_jira_sync.sandbox.server import RunningSandbox
+from jira_sandbox.server import RunningSandbox
 
 
 def _client(running: RunningSandbox, user: str = "csp-sync") -> jira.JIRA:

@@ -7,8 +7,8 @@ import re
 import pytest
 import requests
 
-from csp_jira_sync.sandbox.pytest_plugin import SandboxFactory
-from csp_jira_sync.sandbox.server import RunningSandbox
+from jira_sandbox.pytest_plugin import SandboxFactory
+from jira_sandbox.server import RunningSandbox
 from tests.sandbox.sandbox_helpers import JiraHttp
 
 

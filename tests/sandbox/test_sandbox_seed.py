@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from csp_jira_sync.sandbox.pytest_plugin import SandboxFactory
-from csp_jira_sync.sandbox.seed import SeedError, load_seed
+from jira_sandbox.pytest_plugin import SandboxFactory
+from jira_sandbox.seed import SeedError, load_seed
 from tests.sandbox.sandbox_helpers import JiraHttp
 
 SMALL_SEED = """

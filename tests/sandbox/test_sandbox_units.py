@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from csp_jira_sync.sandbox.adf import adf_problem, adf_to_text, text_to_adf
-from csp_jira_sync.sandbox.config import KnobSettings, parse_rate
-from csp_jira_sync.sandbox.feed import ChangeFeed
-from csp_jira_sync.sandbox.fielddefs import SYSTEM_FIELDS
-from csp_jira_sync.sandbox.knobs import KnobError, TokenBucket, knobs_from_json
-from csp_jira_sync.sandbox.render import select_fields
-from csp_jira_sync.sandbox.search_index import SearchIndex
-from csp_jira_sync.sandbox.timefmt import format_duration, format_ms, parse_duration
+from jira_sandbox.adf import adf_problem, adf_to_text, text_to_adf
+from jira_sandbox.config import KnobSettings, parse_rate
+from jira_sandbox.feed import ChangeFeed
+from jira_sandbox.fielddefs import SYSTEM_FIELDS
+from jira_sandbox.knobs import KnobError, TokenBucket, knobs_from_json
+from jira_sandbox.render import select_fields
+from jira_sandbox.search_index import SearchIndex
+from jira_sandbox.timefmt import format_duration, format_ms, parse_duration
 
 
 @pytest.mark.parametrize(

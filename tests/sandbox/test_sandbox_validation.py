@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from csp_jira_sync.sandbox import errors as msg
-from csp_jira_sync.sandbox.server import RunningSandbox
+from jira_sandbox import errors as msg
+from jira_sandbox.server import RunningSandbox
 from tests.sandbox.sandbox_helpers import JiraHttp
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from csp_jira_sync.sandbox.server import RunningSandbox
+from jira_sandbox.server import RunningSandbox
 from tests.sandbox.sandbox_helpers import JiraHttp
 
 

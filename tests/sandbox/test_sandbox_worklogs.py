@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from csp_jira_sync.sandbox.server import RunningSandbox
-from csp_jira_sync.sandbox.timefmt import format_ms
-from csp_jira_sync.sandbox.worklog_service import add_worklog
+from jira_sandbox.server import RunningSandbox
+from jira_sandbox.timefmt import format_ms
+from jira_sandbox.worklog_service import add_worklog
 from tests.sandbox.sandbox_helpers import JiraHttp
 
 T0 = 1_795_600_800_000  # 2026-11-25T10:00:00Z

@@ -1,0 +1,225 @@
+"""The daemon's memory of what it did in Jira, on top of the store's tables:
+
+- the create ledger (`jira_issues`): a row is written *before* a create is sent, so after a crash
+  the daemon knows a create may have landed and looks for it by its reference label before it
+  tries again (duplicates when a label search misses a fresh issue: jiralert #73);
+- applied events (`applied_events`): an event's comment or transition is marked `applying`
+  before the call and `applied` after, so a re-run looks for the comment's marker instead of
+  posting it twice;
+- escalation state (`escalations`): status, time of the newest applied event, generation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from csp_jira_sync.escalations.decide import EscalationState
+from csp_jira_sync.jira.model import IssueRef
+from csp_jira_sync.store.schema import applied_events, escalations, jira_issues
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    subject_kind: str
+    subject_id: str
+    generation: int
+    ref_label: str
+    state: Literal["creating", "created"]
+    issue: IssueRef | None
+    create_started_at: datetime | None
+
+
+def ledger_entry(conn: Connection, kind: str, subject: str, generation: int) -> LedgerEntry | None:
+    row = conn.execute(
+        sa.select(jira_issues).where(
+            jira_issues.c.subject_kind == kind,
+            jira_issues.c.subject_id == subject,
+            jira_issues.c.generation == generation,
+        )
+    ).first()
+    if row is None:
+        return None
+    issue = IssueRef(id=row.issue_id, key=row.issue_key) if row.issue_id else None
+    return LedgerEntry(
+        subject_kind=row.subject_kind,
+        subject_id=row.subject_id,
+        generation=row.generation,
+        ref_label=row.ref_label,
+        state=row.state,
+        issue=issue,
+        create_started_at=row.create_started_at,
+    )
+
+
+def claim_create(
+    conn: Connection,
+    kind: str,
+    subject: str,
+    generation: int,
+    ref: str,
+    now: datetime,
+    *,
+    previous_start: datetime | None,
+) -> bool:
+    """Record that this worker is about to send the create. Compare-and-set, so that when
+    several daemons share a PostgreSQL store only one of them sends it (duplicates when
+    replicas race for the same alert: jiralert #119). False means another worker has it."""
+    if previous_start is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    sa.insert(jira_issues).values(
+                        subject_kind=kind,
+                        subject_id=subject,
+                        generation=generation,
+                        ref_label=ref,
+                        state="creating",
+                        create_started_at=now,
+                    )
+                )
+        except sa.exc.IntegrityError:
+            return False
+        return True
+    updated = conn.execute(
+        sa.update(jira_issues)
+        .where(
+            jira_issues.c.subject_kind == kind,
+            jira_issues.c.subject_id == subject,
+            jira_issues.c.generation == generation,
+            jira_issues.c.state == "creating",
+            jira_issues.c.create_started_at == previous_start,
+        )
+        .values(create_started_at=now)
+    )
+    return bool(updated.rowcount)
+
+
+def forget_create(conn: Connection, kind: str, subject: str, generation: int) -> None:
+    """The create provably did not land (Jira refused it): the next attempt need not look."""
+    conn.execute(
+        sa.delete(jira_issues).where(
+            jira_issues.c.subject_kind == kind,
+            jira_issues.c.subject_id == subject,
+            jira_issues.c.generation == generation,
+            jira_issues.c.state == "creating",
+        )
+    )
+
+
+def record_created(
+    conn: Connection, kind: str, subject: str, generation: int, issue: IssueRef, now: datetime
+) -> None:
+    conn.execute(
+        sa.update(jira_issues)
+        .where(
+            jira_issues.c.subject_kind == kind,
+            jira_issues.c.subject_id == subject,
+            jira_issues.c.generation == generation,
+        )
+        .values(state="created", issue_id=issue.id, issue_key=issue.key, created_at=now)
+    )
+
+
+def issue_for(conn: Connection, kind: str, subject: str, generation: int) -> IssueRef | None:
+    entry = ledger_entry(conn, kind, subject, generation)
+    return entry.issue if entry is not None and entry.state == "created" else None
+
+
+def issues_of_kind(conn: Connection, kind: str) -> list[tuple[str, int, IssueRef]]:
+    rows = conn.execute(
+        sa.select(jira_issues).where(
+            jira_issues.c.subject_kind == kind, jira_issues.c.state == "created"
+        )
+    )
+    return [(r.subject_id, r.generation, IssueRef(r.issue_id, r.issue_key)) for r in rows]
+
+
+# -- applied events ---------------------------------------------------------------------------
+
+
+def applied_state(conn: Connection, kind: str, event_id: str) -> str | None:
+    value = conn.execute(
+        sa.select(applied_events.c.state).where(
+            applied_events.c.kind == kind, applied_events.c.event_id == event_id
+        )
+    ).scalar()
+    return None if value is None else str(value)
+
+
+def mark_event(
+    conn: Connection,
+    kind: str,
+    event_id: str,
+    state: Literal["applying", "applied"],
+    issue_key: str,
+    marker: str,
+    now: datetime,
+) -> None:
+    updated = conn.execute(
+        sa.update(applied_events)
+        .where(applied_events.c.kind == kind, applied_events.c.event_id == event_id)
+        .values(state=state, issue_key=issue_key, marker=marker, updated_at=now)
+    )
+    if updated.rowcount == 0:
+        conn.execute(
+            sa.insert(applied_events).values(
+                kind=kind,
+                event_id=event_id,
+                state=state,
+                issue_key=issue_key,
+                marker=marker,
+                updated_at=now,
+            )
+        )
+
+
+def unmark_event(conn: Connection, kind: str, event_id: str) -> None:
+    conn.execute(
+        sa.delete(applied_events).where(
+            applied_events.c.kind == kind,
+            applied_events.c.event_id == event_id,
+            applied_events.c.state == "applying",
+        )
+    )
+
+
+# -- escalation state -------------------------------------------------------------------------
+
+
+def escalation_state(conn: Connection, escalation_id: str) -> EscalationState | None:
+    row = conn.execute(
+        sa.select(escalations).where(escalations.c.escalation_id == escalation_id)
+    ).first()
+    if row is None:
+        return None
+    return EscalationState(
+        escalation_id=row.escalation_id,
+        customer=row.customer,
+        generation=row.generation,
+        status=row.status,
+        status_occurred_at=row.status_occurred_at,
+        resolved_at=row.resolved_at,
+    )
+
+
+def save_escalation(conn: Connection, state: EscalationState, now: datetime) -> None:
+    values = {
+        "customer": state.customer,
+        "generation": state.generation,
+        "status": state.status,
+        "status_occurred_at": state.status_occurred_at,
+        "resolved_at": state.resolved_at,
+        "updated_at": now,
+    }
+    updated = conn.execute(
+        sa.update(escalations)
+        .where(escalations.c.escalation_id == state.escalation_id)
+        .values(**values)
+    )
+    if updated.rowcount == 0:
+        conn.execute(sa.insert(escalations).values(escalation_id=state.escalation_id, **values))

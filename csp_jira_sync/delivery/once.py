@@ -1,0 +1,137 @@
+"""Jira writes that happen exactly once, whatever crashes or goes unanswered in between.
+
+`create_once`: the ledger row is written before the create is sent. If the outcome is unknown
+(a crash, a timeout, a 5xx), the next attempt searches for the reference label before creating
+again, but only once the search index has had `settle` to catch up: Jira's search is
+eventually consistent, so a miss right after a create proves nothing (jiralert #73).
+
+`apply_once`: a comment (and the transition it rides on) is marked `applying` before it is sent;
+if the outcome is unknown, the next attempt reads the issue's comments, which are not eventually
+consistent, for the event's marker instead of posting again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from csp_jira_sync.delivery import journal
+from csp_jira_sync.errors import JiraPermanent, JiraTransient
+from csp_jira_sync.jira.gateway import JiraGateway
+from csp_jira_sync.jira.model import IssueDraft, IssueRef
+
+
+class Defer(Exception):
+    """Not now: try this event again at `until` (the reason is logged and kept on the row)."""
+
+    def __init__(self, until: datetime, reason: str) -> None:
+        super().__init__(reason)
+        self.until = until
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Created:
+    issue: IssueRef
+    new: bool  # False when an earlier attempt had already created it
+
+
+def create_once(
+    engine: Engine,
+    gateway: JiraGateway,
+    *,
+    kind: str,
+    subject: str,
+    generation: int,
+    ref: str,
+    draft: IssueDraft,
+    now: Callable[[], datetime],
+    settle: timedelta,
+) -> Created:
+    with engine.begin() as conn:
+        entry = journal.ledger_entry(conn, kind, subject, generation)
+    if entry is not None and entry.state == "created" and entry.issue is not None:
+        return Created(entry.issue, new=False)
+    previous_start: datetime | None = None
+    if entry is not None:
+        # An earlier attempt may have landed. Look, but trust a miss only after the settle time.
+        found = gateway.find_by_label(ref)
+        if found:
+            with engine.begin() as conn:
+                journal.record_created(conn, kind, subject, generation, found[0], now())
+            return Created(found[0], new=False)
+        previous_start = entry.create_started_at or now()
+        if now() < previous_start + settle:
+            raise Defer(
+                previous_start + settle,
+                "an earlier create may still be indexing; looking again later",
+            )
+    with engine.begin() as conn:
+        claimed = journal.claim_create(
+            conn, kind, subject, generation, ref, now(), previous_start=previous_start
+        )
+    if not claimed:
+        raise Defer(now() + settle, "another worker is creating this issue")
+    try:
+        issue = gateway.create_issue(draft)
+    except JiraTransient as exc:
+        if not exc.may_have_landed:
+            with engine.begin() as conn:
+                journal.forget_create(conn, kind, subject, generation)
+        raise
+    except JiraPermanent:
+        with engine.begin() as conn:
+            journal.forget_create(conn, kind, subject, generation)
+        raise
+    with engine.begin() as conn:
+        journal.record_created(conn, kind, subject, generation, issue, now())
+    return Created(issue, new=True)
+
+
+def apply_once(
+    engine: Engine,
+    gateway: JiraGateway,
+    *,
+    kind: str,
+    event_id: str,
+    marker: str,
+    issue: IssueRef,
+    comment: str,
+    status: str | None,
+    now: Callable[[], datetime],
+) -> str:
+    """Post `comment` on `issue` (moving it to `status` in the same call where one is set).
+    Returns what happened: 'applied', 'already-applied', 'comment-only' (no transition led to
+    `status` from where the issue is, e.g. a person closed it already)."""
+    with engine.begin() as conn:
+        state = journal.applied_state(conn, kind, event_id)
+    if state == "applied":
+        return "already-applied"
+    if state == "applying" and gateway.comments_containing(issue, marker):
+        with engine.begin() as conn:
+            journal.mark_event(conn, kind, event_id, "applied", issue.key, marker, now())
+        return "already-applied"
+    with engine.begin() as conn:
+        journal.mark_event(conn, kind, event_id, "applying", issue.key, marker, now())
+    outcome = "applied"
+    try:
+        moved = status is not None and gateway.transition_to(issue, status, comment=comment)
+        if not moved:
+            gateway.add_comment(issue, comment)
+            if status is not None:
+                outcome = "comment-only"
+    except JiraTransient as exc:
+        if not exc.may_have_landed:
+            with engine.begin() as conn:
+                journal.unmark_event(conn, kind, event_id)
+        raise
+    except JiraPermanent:
+        with engine.begin() as conn:
+            journal.unmark_event(conn, kind, event_id)
+        raise
+    with engine.begin() as conn:
+        journal.mark_event(conn, kind, event_id, "applied", issue.key, marker, now())
+    return outcome

@@ -1,0 +1,113 @@
+"""The one place that wires settings, mappings, the store, the Jira gateway, the worker and the
+receiver together. Entry points (CLI, demo, tests) call `build_app` and nothing else reads
+settings."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from fastapi import FastAPI
+
+from csp_jira_sync.classify import CompiledRules, compile_rules, load_classification_rules
+from csp_jira_sync.config.mappings import Mappings, load_mappings
+from csp_jira_sync.delivery.handlers import EscalationHandler, HandlerContext, RequestHandler
+from csp_jira_sync.delivery.worker import Worker, WorkerConfig, utc_now
+from csp_jira_sync.jira.gateway import JiraGateway, connect
+from csp_jira_sync.metrics import Metrics
+from csp_jira_sync.settings import Settings
+from csp_jira_sync.store import Store
+from csp_jira_sync.triage.job import run_triage_pass
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    mappings: Mappings
+    rules: CompiledRules
+    store: Store
+    gateway: JiraGateway
+    metrics: Metrics
+    worker: Worker
+    wake: threading.Event = field(default_factory=threading.Event)
+
+    def receiver(self) -> FastAPI:
+        from csp_jira_sync.receiver import create_receiver
+
+        return create_receiver(
+            self.settings, self.mappings, self.store, self.metrics, on_accepted=self.wake.set
+        )
+
+    def wait_until_drained(
+        self,
+        timeout: float = 120.0,
+        progress: Callable[[int, int], None] | None = None,
+        poll: float = 0.05,
+    ) -> None:
+        """Block until the running worker has nothing pending (deferred events included),
+        waking it on each look. Raises TimeoutError with the queue's depth when it does not."""
+        deadline = time.monotonic() + timeout
+        total = max(1, sum(self.store.depth().values()))
+        while time.monotonic() < deadline:
+            pending = self.store.depth().get("pending", 0)
+            if progress is not None:
+                progress(total - pending, total)
+            if pending == 0:
+                return
+            self.wake.set()
+            time.sleep(poll)
+        raise TimeoutError(f"the queue did not drain in {timeout:.0f} s: {self.store.depth()}")
+
+    def triage(self) -> Counter[str]:
+        """One pass over issues people created or changed in Jira (issue 4)."""
+        return run_triage_pass(
+            self.store,
+            self.gateway,
+            self.mappings,
+            self.rules,
+            project=self.settings.jira_project,
+            clock=self.worker.clock,
+            customer_field=self.settings.jira_customer_field,
+        )
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def build_app(settings: Settings, *, mappings: Mappings | None = None) -> App:
+    """Everything the daemon needs, migrated and connected (Jira is not called yet)."""
+    mappings = mappings or load_mappings(settings.mappings_dir)
+    rules = compile_rules(
+        load_classification_rules(settings.mappings_dir, mappings.catalog), mappings.catalog
+    )
+    store = Store.open(settings.database_url)
+    store.migrate()
+    metrics = Metrics()
+    gateway = connect(settings, observe=metrics.jira_call)
+    context = HandlerContext(
+        store=store,
+        gateway=gateway,
+        mappings=mappings,
+        project=settings.jira_project,
+        search_settle=timedelta(seconds=settings.jira_search_settle_seconds),
+        clock=utc_now,
+    )
+    worker = Worker(
+        store,
+        {"escalation": EscalationHandler(context), "request": RequestHandler(context, rules)},
+        WorkerConfig(
+            batch=settings.worker_batch,
+            retry_first=timedelta(seconds=settings.worker_retry_first_seconds),
+            retry_max=timedelta(seconds=settings.worker_retry_max_seconds),
+        ),
+        clock=utc_now,
+        on_dead_letter=lambda row, reason: metrics.dead_lettered(),
+    )
+    return App(settings, mappings, rules, store, gateway, metrics, worker)

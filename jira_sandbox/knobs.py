@@ -1,0 +1,193 @@
+"""The realism knobs at run time: the current settings, the token bucket, the fault draw.
+
+Jira Cloud's burst limit is a token bucket; when it is empty Jira answers 429 with
+`Retry-After` (whole seconds), `X-RateLimit-Reset` (ISO 8601, `yyyy-MM-ddTHH:mmZ`),
+`X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-NearLimit` (under 20% left) and
+`RateLimit-Reason: jira-burst-based` (developer.atlassian.com, "Rate limiting").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from jira_sandbox.config import FAULT_KINDS, FaultKind, KnobSettings
+
+_JSON_NAMES = {
+    "latencyMs": "latency_ms",
+    "rateLimitPerSecond": "rate_limit_per_s",
+    "rateLimitBurst": "rate_limit_burst",
+    "faultRate": "fault_rate",
+    "faultKinds": "fault_kinds",
+    "faultStallMs": "fault_stall_ms",
+    "faultSeed": "fault_seed",
+    "faultAfterWrite": "fault_after_write",
+    "indexLagMs": "index_lag_ms",
+}
+
+
+class KnobError(ValueError):
+    """A knob update that cannot be applied; the message says which value and why."""
+
+
+def knobs_to_json(settings: KnobSettings) -> dict[str, Any]:
+    return {
+        json_name: (
+            list(getattr(settings, attr)) if attr == "fault_kinds" else getattr(settings, attr)
+        )
+        for json_name, attr in _JSON_NAMES.items()
+    }
+
+
+def knobs_from_json(base: KnobSettings, patch: Mapping[str, Any]) -> KnobSettings:
+    """`base` with the keys of `patch` (JSON names, e.g. `indexLagMs`) applied and checked."""
+    unknown = sorted(set(patch) - set(_JSON_NAMES))
+    if unknown:
+        raise KnobError(f"unknown knob(s) {unknown}; known knobs are {sorted(_JSON_NAMES)}")
+    changes: dict[str, Any] = {}
+    for json_name, value in patch.items():
+        attr = _JSON_NAMES[json_name]
+        changes[attr] = _coerce(json_name, attr, value)
+    updated = dataclasses.replace(base, **changes)
+    problems = updated.problems()
+    if problems:
+        raise KnobError("; ".join(problems))
+    return updated
+
+
+def _coerce(json_name: str, attr: str, value: Any) -> Any:
+    nullable = attr in ("rate_limit_per_s", "rate_limit_burst", "fault_seed")
+    if value is None:
+        if nullable:
+            return None
+        raise KnobError(f"{json_name} cannot be null")
+    if attr == "fault_kinds":
+        if not isinstance(value, list) or not all(isinstance(kind, str) for kind in value):
+            raise KnobError(f"faultKinds must be a list drawn from {list(FAULT_KINDS)}")
+        return tuple(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise KnobError(f"{json_name} must be a number, not {value!r}")
+    if attr in ("rate_limit_per_s", "fault_rate", "fault_after_write"):
+        return float(value)
+    if value != int(value):
+        raise KnobError(f"{json_name} must be a whole number, not {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after_s: int = 0
+
+    def headers(self, now: datetime) -> dict[str, str]:
+        headers = {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+        }
+        if self.remaining < self.limit * 0.2:
+            headers["X-RateLimit-NearLimit"] = "true"
+        if not self.allowed:
+            reset = datetime.fromtimestamp(now.timestamp() + self.retry_after_s, tz=UTC)
+            headers["Retry-After"] = str(self.retry_after_s)
+            headers["X-RateLimit-Reset"] = reset.strftime("%Y-%m-%dT%H:%MZ")
+            headers["RateLimit-Reason"] = "jira-burst-based"
+        return headers
+
+
+class TokenBucket:
+    """`rate` tokens per second, holding at most `burst`; one call takes one token."""
+
+    def __init__(
+        self, rate: float, burst: int, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._monotonic = monotonic
+        self._tokens = float(burst)
+        self._stamp = monotonic()
+
+    def take(self) -> RateDecision:
+        now = self._monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return RateDecision(True, self.burst, int(self._tokens))
+        wait = (1.0 - self._tokens) / self.rate
+        return RateDecision(False, self.burst, 0, max(1, math.ceil(wait)))
+
+
+class RuntimeKnobs:
+    """The knobs a running sandbox applies; thread-safe, replaced whole on update."""
+
+    def __init__(self, initial: KnobSettings) -> None:
+        self._initial = initial
+        self._lock = threading.Lock()
+        self._settings = initial
+        self._bucket: TokenBucket | None = None
+        self._random = random.Random()
+        self._apply(initial)
+
+    @property
+    def settings(self) -> KnobSettings:
+        return self._settings
+
+    def update(self, patch: Mapping[str, Any]) -> KnobSettings:
+        with self._lock:
+            updated = knobs_from_json(self._settings, patch)
+            self._apply(updated)
+            return updated
+
+    def replace(self, settings: KnobSettings) -> None:
+        problems = settings.problems()
+        if problems:
+            raise KnobError("; ".join(problems))
+        with self._lock:
+            self._apply(settings)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._apply(self._initial)
+
+    def _apply(self, settings: KnobSettings) -> None:
+        previous = getattr(self, "_settings", None)
+        self._settings = settings
+        if settings.rate_limit_per_s is None:
+            self._bucket = None
+        elif (
+            self._bucket is None
+            or previous is None
+            or previous.rate_limit_per_s != settings.rate_limit_per_s
+            or previous.rate_limit_burst != settings.rate_limit_burst
+        ):
+            burst = settings.rate_limit_burst or max(1, math.ceil(settings.rate_limit_per_s))
+            self._bucket = TokenBucket(settings.rate_limit_per_s, burst)
+        self._random = random.Random(settings.fault_seed)
+
+    def take_token(self) -> RateDecision | None:
+        """None when rate limiting is off."""
+        with self._lock:
+            return self._bucket.take() if self._bucket is not None else None
+
+    def draw_fault(self) -> FaultKind | None:
+        with self._lock:
+            settings = self._settings
+            if settings.fault_rate <= 0.0:
+                return None
+            if self._random.random() >= settings.fault_rate:
+                return None
+            return self._random.choice(settings.fault_kinds)
+
+    def fault_after_write(self) -> bool:
+        """Whether an injected fault on a write strikes after the write was applied."""
+        with self._lock:
+            return self._random.random() < self._settings.fault_after_write
