@@ -50,8 +50,8 @@ class EscalationHandler:
         event = EscalationEvent.model_validate(row.payload)
         customer = ctx.customer(event.customer)
         kind = escalation.KIND
-        engine = ctx.store.engine
-        with engine.begin() as conn:
+        store = ctx.store
+        with store.transaction("reading an escalation's state") as conn:
             state = journal.escalation_state(conn, event.escalation_id)
             current = (
                 journal.issue_for(conn, kind, event.escalation_id, state.generation)
@@ -74,7 +74,7 @@ class EscalationHandler:
         follow_up: tuple[str, str | None] | None
         if isinstance(action, escalation.Create):
             created = create_once(
-                engine,
+                store,
                 ctx.gateway,
                 kind=kind,
                 subject=event.escalation_id,
@@ -98,7 +98,7 @@ class EscalationHandler:
         if follow_up is not None:
             comment, status = follow_up
             result = apply_once(
-                engine,
+                store,
                 ctx.gateway,
                 kind=kind,
                 event_id=event.event_id,
@@ -110,7 +110,7 @@ class EscalationHandler:
             )
             if isinstance(action, escalation.Update) and result != "applied":
                 outcome = result
-        with engine.begin() as conn:
+        with store.transaction("recording an escalation's state") as conn:
             journal.save_escalation(conn, decision.state, ctx.clock())
             journal.mark_event(
                 conn, kind, event.event_id, "applied", issue.key, marker, ctx.clock()
@@ -138,9 +138,9 @@ class RequestHandler:
         kind = request_plan.KIND
         classification = classify(request.subject, request.body, self.rules, ctx.mappings.catalog)
         plan = request_plan.plan_request(request, customer, classification, project=ctx.project)
-        engine = ctx.store.engine
+        store = ctx.store
         created = create_once(
-            engine,
+            store,
             ctx.gateway,
             kind=kind,
             subject=request.id,
@@ -152,7 +152,7 @@ class RequestHandler:
         )
         if plan.unverified_comment is not None:
             apply_once(
-                engine,
+                store,
                 ctx.gateway,
                 kind=kind,
                 event_id=f"{request.id}:unverified",
@@ -162,7 +162,7 @@ class RequestHandler:
                 status=None,
                 now=ctx.clock,
             )
-        with engine.begin() as conn:
+        with store.transaction("recording a triage decision") as conn:
             remember_decision(
                 conn,
                 created.issue.key,

@@ -16,12 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.engine import Engine
-
 from csp_jira_sync.delivery import journal
 from csp_jira_sync.errors import JiraPermanent, JiraTransient
 from csp_jira_sync.jira.gateway import JiraGateway
 from csp_jira_sync.jira.model import IssueDraft, IssueRef
+from csp_jira_sync.store import Store
 
 
 class Defer(Exception):
@@ -40,7 +39,7 @@ class Created:
 
 
 def create_once(
-    engine: Engine,
+    store: Store,
     gateway: JiraGateway,
     *,
     kind: str,
@@ -51,7 +50,7 @@ def create_once(
     now: Callable[[], datetime],
     settle: timedelta,
 ) -> Created:
-    with engine.begin() as conn:
+    with store.transaction("reading the create ledger") as conn:
         entry = journal.ledger_entry(conn, kind, subject, generation)
     if entry is not None and entry.state == "created" and entry.issue is not None:
         return Created(entry.issue, new=False)
@@ -60,7 +59,7 @@ def create_once(
         # An earlier attempt may have landed. Look, but trust a miss only after the settle time.
         found = gateway.find_by_label(ref)
         if found:
-            with engine.begin() as conn:
+            with store.transaction("recording a found issue") as conn:
                 journal.record_created(conn, kind, subject, generation, found[0], now())
             return Created(found[0], new=False)
         previous_start = entry.create_started_at or now()
@@ -69,7 +68,7 @@ def create_once(
                 previous_start + settle,
                 "an earlier create may still be indexing; looking again later",
             )
-    with engine.begin() as conn:
+    with store.transaction("claiming a create") as conn:
         claimed = journal.claim_create(
             conn, kind, subject, generation, ref, now(), previous_start=previous_start
         )
@@ -79,20 +78,20 @@ def create_once(
         issue = gateway.create_issue(draft)
     except JiraTransient as exc:
         if not exc.may_have_landed:
-            with engine.begin() as conn:
+            with store.transaction("releasing a create claim") as conn:
                 journal.forget_create(conn, kind, subject, generation)
         raise
     except JiraPermanent:
-        with engine.begin() as conn:
+        with store.transaction("releasing a create claim") as conn:
             journal.forget_create(conn, kind, subject, generation)
         raise
-    with engine.begin() as conn:
+    with store.transaction("recording a created issue") as conn:
         journal.record_created(conn, kind, subject, generation, issue, now())
     return Created(issue, new=True)
 
 
 def apply_once(
-    engine: Engine,
+    store: Store,
     gateway: JiraGateway,
     *,
     kind: str,
@@ -106,15 +105,15 @@ def apply_once(
     """Post `comment` on `issue` (moving it to `status` in the same call where one is set).
     Returns what happened: 'applied', 'already-applied', 'comment-only' (no transition led to
     `status` from where the issue is, e.g. a person closed it already)."""
-    with engine.begin() as conn:
+    with store.transaction("reading an event's state") as conn:
         state = journal.applied_state(conn, kind, event_id)
     if state == "applied":
         return "already-applied"
     if state == "applying" and gateway.comments_containing(issue, marker):
-        with engine.begin() as conn:
+        with store.transaction("recording an applied event") as conn:
             journal.mark_event(conn, kind, event_id, "applied", issue.key, marker, now())
         return "already-applied"
-    with engine.begin() as conn:
+    with store.transaction("marking an event applying") as conn:
         journal.mark_event(conn, kind, event_id, "applying", issue.key, marker, now())
     outcome = "applied"
     try:
@@ -125,13 +124,13 @@ def apply_once(
                 outcome = "comment-only"
     except JiraTransient as exc:
         if not exc.may_have_landed:
-            with engine.begin() as conn:
+            with store.transaction("releasing an event mark") as conn:
                 journal.unmark_event(conn, kind, event_id)
         raise
     except JiraPermanent:
-        with engine.begin() as conn:
+        with store.transaction("releasing an event mark") as conn:
             journal.unmark_event(conn, kind, event_id)
         raise
-    with engine.begin() as conn:
+    with store.transaction("recording an applied event") as conn:
         journal.mark_event(conn, kind, event_id, "applied", issue.key, marker, now())
     return outcome

@@ -115,7 +115,7 @@ READ_BACK_FIELDS = ("summary", "labels", "status", "issuetype", "created", "upda
 def read_back(app: App) -> list[FoundIssue]:
     """Every issue the daemon created, read from Jira. Search is eventually consistent, so the
     ids the daemon knows are named in `reconcileIssues` (at most 50 per search, as in Jira)."""
-    with app.store.engine.begin() as conn:
+    with app.store.transaction("reading what landed") as conn:
         known = [
             issue.id
             for kind in (escalation.KIND, request_plan.KIND)

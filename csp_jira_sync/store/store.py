@@ -7,7 +7,8 @@ request logic live with the worker; it uses `Store.engine` and the tables in `sc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -108,6 +109,14 @@ class Store:
         except Exception:
             return False
         return True
+
+    @contextmanager
+    def transaction(self, action: str) -> Iterator[Connection]:
+        """One unit of work: a transaction that commits on success and rolls back on any error.
+        A lost or unreachable database surfaces as `StoreUnavailable` naming `action`, which the
+        worker and the periodic jobs wait out; nothing else outside `store/` opens one."""
+        with unavailable_on_failure(action), self._engine.begin() as connection:
+            yield connection
 
     def _reader(self) -> Connection:
         return self._engine.connect().execution_options(**{READ_ONLY: True})

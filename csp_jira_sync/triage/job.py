@@ -61,7 +61,7 @@ def run_triage_pass(
     jql = f"project = {project} AND updated >= {look_from} ORDER BY updated ASC"
     fields = (*FIELDS, customer_field) if customer_field else FIELDS
     for issue in gateway.search(jql, fields=fields):
-        with store.engine.begin() as conn:
+        with store.transaction("reading the triage memory") as conn:
             memory = recall(conn, issue.ref.key)
         text = f"{issue.summary}\n{issue.description}"
         named = (
@@ -81,7 +81,7 @@ def run_triage_pass(
             gateway.edit_labels(issue.ref, add=action.add_labels)
             outcomes["labelled"] += 1
         if action.remember is not None:
-            with store.engine.begin() as conn:
+            with store.transaction("recording a triage decision") as conn:
                 remember_decision(
                     conn,
                     issue.ref.key,
