@@ -20,6 +20,7 @@ from csp_jira_sync.delivery.handlers import EscalationHandler, HandlerContext, R
 from csp_jira_sync.delivery.worker import Worker, WorkerConfig, utc_now
 from csp_jira_sync.jira.gateway import JiraGateway, connect
 from csp_jira_sync.metrics import Metrics
+from csp_jira_sync.runtime.scheduler import Job
 from csp_jira_sync.settings import Settings
 from csp_jira_sync.store import Store
 from csp_jira_sync.triage.job import run_triage_pass
@@ -64,6 +65,26 @@ class App:
             self.wake.set()
             time.sleep(poll)
         raise TimeoutError(f"the queue did not drain in {timeout:.0f} s: {self.store.depth()}")
+
+    def jobs(self, *, drain_timeout: float = 300.0) -> list[Job]:
+        """Every pass the daemon does besides answering webhooks, in the order `sync` runs
+        them; the one place a job is registered. `serve` runs the periodic ones on the
+        scheduler (the queue has its own worker thread there)."""
+        return [
+            Job(
+                "queue",
+                "Events processed",
+                "events",
+                lambda: self.worker.drain(timeout=drain_timeout).outcomes,
+            ),
+            Job(
+                "triage",
+                "Triage of hand-made issues",
+                "issues",
+                self.triage,
+                every_seconds=self.settings.triage_interval_seconds,
+            ),
+        ]
 
     def triage(self) -> Counter[str]:
         """One pass over issues people created or changed in Jira (issue 4)."""
