@@ -16,7 +16,8 @@ from fastapi import FastAPI
 
 from csp_jira_sync.classify import CompiledRules, compile_rules, load_classification_rules
 from csp_jira_sync.config.mappings import Mappings, load_mappings
-from csp_jira_sync.delivery.handlers import EscalationHandler, HandlerContext, RequestHandler
+from csp_jira_sync.delivery.context import HandlerContext
+from csp_jira_sync.delivery.kinds import handlers_for
 from csp_jira_sync.delivery.worker import Worker, WorkerConfig, utc_now
 from csp_jira_sync.jira.gateway import JiraGateway, connect
 from csp_jira_sync.metrics import Metrics
@@ -116,13 +117,14 @@ def build_app(settings: Settings, *, mappings: Mappings | None = None) -> App:
         store=store,
         gateway=gateway,
         mappings=mappings,
+        rules=rules,
         project=settings.jira_project,
         search_settle=timedelta(seconds=settings.jira_search_settle_seconds),
         clock=utc_now,
     )
     worker = Worker(
         store,
-        {"escalation": EscalationHandler(context), "request": RequestHandler(context, rules)},
+        handlers_for(context),
         WorkerConfig(
             batch=settings.worker_batch,
             retry_first=timedelta(seconds=settings.worker_retry_first_seconds),
