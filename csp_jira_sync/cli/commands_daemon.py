@@ -71,7 +71,7 @@ def sync(
     naming the jobs that failed (2 when the daemon cannot start at all).
     """
     from csp_jira_sync.runtime.bootstrap import build_app
-    from csp_jira_sync.runtime.scheduler import JobRunner
+    from csp_jira_sync.runtime.scheduler import run_all
 
     settings = cli_settings(env_file)
     configure_logging("WARNING" if fmt is Format.json else settings.log_level)
@@ -81,10 +81,7 @@ def sync(
         raise fail(str(exc)) from None
     try:
         jobs = daemon.jobs(drain_timeout=timeout)
-        results = []
-        for job in jobs:
-            with console.status(f"{job.title.lower()}…"):
-                results.append(JobRunner(job).run())
+        results = run_all(jobs, around=lambda job: console.status(f"{job.title.lower()}…"))
         try:
             depth: dict[str, int] | None = daemon.store.depth()
         except CspSyncError as exc:

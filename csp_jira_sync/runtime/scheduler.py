@@ -16,6 +16,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from csp_jira_sync.errors import CspSyncError
@@ -74,29 +75,40 @@ class JobRunner:
             self.failing_passes += 1
             reason = describe(exc)
             expected = isinstance(exc, CspSyncError)
-            if self.failing_passes == 1 and not expected:
-                log.error("job.failed job=%s reason=%s", name, reason, exc_info=exc)
-            else:
-                log.log(
-                    logging.WARNING if expected else logging.ERROR,
-                    "job.failed job=%s passes=%d reason=%s",
-                    name,
-                    self.failing_passes,
-                    reason,
-                )
-                if self.failing_passes == 1:
-                    log.debug("job.failed job=%s traceback follows", name, exc_info=exc)
+            first = self.failing_passes == 1
+            log.log(
+                logging.WARNING if expected else logging.ERROR,
+                "scheduler.job_failed job=%s passes=%d reason=%s",
+                name,
+                self.failing_passes,
+                reason,
+                # A bug's traceback belongs in the line itself; an outage's only at DEBUG.
+                exc_info=exc if first and not expected else None,
+            )
+            if first and expected:
+                log.debug("scheduler.job_failed job=%s traceback follows", name, exc_info=exc)
             return JobResult(name, error=reason)
         if self.failing_passes:
-            log.info("job.recovered job=%s after_failed_passes=%d", name, self.failing_passes)
+            log.info(
+                "scheduler.job_recovered job=%s after_failed_passes=%d", name, self.failing_passes
+            )
             self.failing_passes = 0
-        log.info("job.done job=%s outcomes=%s", name, dict(outcomes))
+        log.info("scheduler.job_done job=%s outcomes=%s", name, dict(outcomes))
         return JobResult(name, outcomes=dict(outcomes))
 
 
-def run_all(jobs: Sequence[Job]) -> list[JobResult]:
-    """Every job once, in order; one failing does not stop the next (`sync`)."""
-    return [JobRunner(job).run() for job in jobs]
+def run_all(
+    jobs: Sequence[Job],
+    *,
+    around: Callable[[Job], AbstractContextManager[object]] = lambda _: nullcontext(),
+) -> list[JobResult]:
+    """Every job once, in order; one failing does not stop the next (`sync`). `around` wraps
+    each run, e.g. in a status line on the console."""
+    results = []
+    for job in jobs:
+        with around(job):
+            results.append(JobRunner(job).run())
+    return results
 
 
 def run_periodically(

@@ -65,7 +65,8 @@ def test_an_unexpected_error_logs_its_traceback_once_per_outage_not_per_pass(
     with_traceback = [i for i, r in enumerate(errors) if r.exc_info is not None]
     assert with_traceback == [0, 3]  # the first pass of each of the two outages
     assert any(
-        "job.recovered job=triage after_failed_passes=3" in r.getMessage() for r in caplog.records
+        "scheduler.job_recovered job=triage after_failed_passes=3" in r.getMessage()
+        for r in caplog.records
     )
 
 
