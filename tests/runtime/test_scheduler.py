@@ -7,11 +7,15 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from csp_jira_sync.errors import JiraTransient
+from csp_jira_sync.runtime.bootstrap import build_app
 from csp_jira_sync.runtime.scheduler import Job, JobRunner, run_all, run_periodically
+from tests.e2e.harness import settings_for
 
 LOGGER = "csp_jira_sync.runtime.scheduler"
 
@@ -108,4 +112,25 @@ def test_the_scheduler_keeps_running_the_other_jobs_while_one_fails_every_pass(
         run_periodically(jobs, stop)
     assert passes == {"broken": 3, "healthy": 3}
     assert len(failures(caplog, logging.WARNING)) == 3
+    assert not [r for r in caplog.records if r.exc_info is not None]
+
+
+def test_the_triage_job_against_a_jira_answering_500_logs_one_line_per_pass(
+    sandbox: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    sandbox.admin.set_knobs(faultRate=1.0, faultKinds=["500"])
+    app = build_app(settings_for(sandbox.base_url, tmp_path, jira_max_attempts=1))
+    try:
+        [triage] = [job for job in app.jobs() if job.every_seconds is not None]
+        runner = JobRunner(triage)
+        with caplog.at_level(logging.INFO):
+            results = [runner.run() for _ in range(3)]
+    finally:
+        app.close()
+    assert [r.job for r in results] == ["triage"] * 3
+    assert all(r.error is not None and "Jira answered 500" in r.error for r in results)
+    lines = [r for r in caplog.records if r.name == LOGGER and r.levelno >= logging.WARNING]
+    assert [r.getMessage().split(" reason=")[0] for r in lines] == [
+        f"scheduler.job_failed job=triage passes={n}" for n in (1, 2, 3)
+    ]
     assert not [r for r in caplog.records if r.exc_info is not None]
