@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from csp_jira_sync.cli.app import app
 from csp_jira_sync.cli.output import FORMAT_OPTION, Format, console, emit_json, fail, table
@@ -17,6 +18,9 @@ from csp_jira_sync.settings import Settings, load_settings
 ENV_FILE = typer.Option(
     None, "--env-file", help="read settings from this file too (environment wins)"
 )
+
+
+log = logging.getLogger(__name__)
 
 
 def configure_logging(level: str) -> None:
@@ -55,32 +59,71 @@ def serve(env_file: Path | None = ENV_FILE) -> None:
 
 @app.command()
 def sync(
-    env_file: Path | None = ENV_FILE, fmt: Format = FORMAT_OPTION, timeout: float = 300.0
+    env_file: Path | None = ENV_FILE,
+    fmt: Format = FORMAT_OPTION,
+    timeout: float = typer.Option(
+        300.0, "--timeout", help="seconds to wait for the queue's deferred events to fall due"
+    ),
 ) -> None:
-    """One pass of everything due (the queue into Jira), then exit."""
+    """One pass of every job (the queue into Jira, the triage pass), then exit.
+
+    Every job runs even when one fails; the results of all are shown, and the exit code is 1
+    naming the jobs that failed (2 when the daemon cannot start at all).
+    """
     from csp_jira_sync.runtime.bootstrap import build_app
+    from csp_jira_sync.runtime.scheduler import run_all
 
     settings = cli_settings(env_file)
     configure_logging("WARNING" if fmt is Format.json else settings.log_level)
     try:
         daemon = build_app(settings)
-        with console.status("draining the queue into Jira…"):
-            report = daemon.worker.drain(timeout=timeout)
-        with console.status("triaging issues people created in Jira…"):
-            triaged = daemon.triage()
-        depth = daemon.store.depth()
-        daemon.close()
     except CspSyncError as exc:
         raise fail(str(exc)) from None
-    result = {"outcomes": dict(report.outcomes), "triage": dict(triaged), "queue": depth}
+    try:
+        jobs = daemon.jobs(drain_timeout=timeout)
+        results = run_all(jobs, around=lambda job: console.status(f"{job.title.lower()}…"))
+        try:
+            depth: dict[str, int] | None = daemon.store.depth()
+        except CspSyncError as exc:
+            depth = None
+            log.warning("sync.depth_unavailable reason=%s", exc)
+    finally:
+        daemon.close()
+    failed = [result.job for result in results if not result.ok]
     if fmt is Format.json:
-        emit_json(result)
-        return
-    console.print(table("Events processed", ["outcome", "events"], sorted(report.outcomes.items())))
-    console.print(
-        table("Triage of hand-made issues", ["outcome", "issues"], sorted(triaged.items()))
-    )
-    console.print(table("Queue", ["state", "events"], sorted(depth.items())))
+        emit_json(
+            {
+                "ok": not failed,
+                "failed": failed,
+                "jobs": {
+                    r.job: {"ok": True, "outcomes": dict(r.outcomes)}
+                    if r.ok
+                    else {"ok": False, "error": r.error}
+                    for r in results
+                },
+                "queue": depth,
+            }
+        )
+    else:
+        for job, result in zip(jobs, results, strict=True):
+            if result.ok:
+                console.print(
+                    table(job.title, ["outcome", job.unit], sorted(result.outcomes.items()))
+                )
+            else:
+                console.print(
+                    f"[bold]{job.title}[/]: [red]failed[/] ({escape(result.error or '')})"
+                )
+        if depth is not None:
+            console.print(table("Queue", ["state", "events"], sorted(depth.items())))
+        else:
+            console.print("[bold]Queue[/]: the store did not answer")
+    if failed:
+        raise fail(
+            f"{', '.join(failed)} failed (see above); the other jobs' results stand. "
+            "Fix the cause and run `sync` again.",
+            code=1,
+        )
 
 
 def _check_live(settings: Settings, mappings: Mappings) -> list[tuple[str, bool, str]]:

@@ -22,10 +22,9 @@ import requests
 from pydantic import SecretStr
 from standardwebhooks import Webhook
 
-from csp_jira_sync.customer_requests import plan as request_plan
 from csp_jira_sync.delivery import journal
+from csp_jira_sync.delivery.kinds import kind_names
 from csp_jira_sync.demo.stream import StreamItem, escalation_stream
-from csp_jira_sync.escalations import decide as escalation
 from csp_jira_sync.jira.model import FoundIssue
 from csp_jira_sync.runtime.bootstrap import App, build_app
 from csp_jira_sync.runtime.daemon import start_daemon
@@ -117,9 +116,7 @@ def read_back(app: App) -> list[FoundIssue]:
     ids the daemon knows are named in `reconcileIssues` (at most 50 per search, as in Jira)."""
     with app.store.transaction("reading what landed") as conn:
         known = [
-            issue.id
-            for kind in (escalation.KIND, request_plan.KIND)
-            for _, _, issue in journal.issues_of_kind(conn, kind)
+            issue.id for kind in kind_names() for _, _, issue in journal.issues_of_kind(conn, kind)
         ]
     found: dict[str, FoundIssue] = {}
     for start in range(0, len(known), 50):

@@ -16,10 +16,12 @@ from fastapi import FastAPI
 
 from csp_jira_sync.classify import CompiledRules, compile_rules, load_classification_rules
 from csp_jira_sync.config.mappings import Mappings, load_mappings
-from csp_jira_sync.delivery.handlers import EscalationHandler, HandlerContext, RequestHandler
+from csp_jira_sync.delivery.context import HandlerContext
+from csp_jira_sync.delivery.kinds import handlers_for
 from csp_jira_sync.delivery.worker import Worker, WorkerConfig, utc_now
 from csp_jira_sync.jira.gateway import JiraGateway, connect
 from csp_jira_sync.metrics import Metrics
+from csp_jira_sync.runtime.scheduler import Job
 from csp_jira_sync.settings import Settings
 from csp_jira_sync.store import Store
 from csp_jira_sync.triage.job import run_triage_pass
@@ -65,6 +67,26 @@ class App:
             time.sleep(poll)
         raise TimeoutError(f"the queue did not drain in {timeout:.0f} s: {self.store.depth()}")
 
+    def jobs(self, *, drain_timeout: float = 300.0) -> list[Job]:
+        """Every pass the daemon does besides answering webhooks, in the order `sync` runs
+        them; the one place a job is registered. `serve` runs the periodic ones on the
+        scheduler (the queue has its own worker thread there)."""
+        return [
+            Job(
+                "queue",
+                "Events processed",
+                "events",
+                lambda: self.worker.drain(timeout=drain_timeout).outcomes,
+            ),
+            Job(
+                "triage",
+                "Triage of hand-made issues",
+                "issues",
+                self.triage,
+                every_seconds=self.settings.triage_interval_seconds,
+            ),
+        ]
+
     def triage(self) -> Counter[str]:
         """One pass over issues people created or changed in Jira (issue 4)."""
         return run_triage_pass(
@@ -95,13 +117,14 @@ def build_app(settings: Settings, *, mappings: Mappings | None = None) -> App:
         store=store,
         gateway=gateway,
         mappings=mappings,
+        rules=rules,
         project=settings.jira_project,
         search_settle=timedelta(seconds=settings.jira_search_settle_seconds),
         clock=utc_now,
     )
     worker = Worker(
         store,
-        {"escalation": EscalationHandler(context), "request": RequestHandler(context, rules)},
+        handlers_for(context),
         WorkerConfig(
             batch=settings.worker_batch,
             retry_first=timedelta(seconds=settings.worker_retry_first_seconds),

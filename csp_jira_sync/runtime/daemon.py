@@ -47,7 +47,7 @@ def _worker_thread(app: App, stop: threading.Event) -> threading.Thread:
 
 
 def jobs_for(app: App) -> list[Job]:
-    return [Job("triage", app.settings.triage_interval_seconds, app.triage)]
+    return app.jobs()
 
 
 def serve(app: App) -> None:

@@ -101,7 +101,7 @@ def test_import_then_sync_raises_the_requests_in_jira(
     assert json.loads(again.stdout)["already_imported"] == 2
     synced = runner.invoke(app, ["sync", "--format", "json"])
     assert synced.exit_code == 0, synced.output
-    assert json.loads(synced.stdout)["outcomes"] == {"created": 2}
+    assert json.loads(synced.stdout)["jobs"]["queue"]["outcomes"] == {"created": 2}
     assert len(sandbox.admin.issues()) == 2
 
 
@@ -138,4 +138,56 @@ def test_dead_letters_lists_jiras_reason_and_requeue_puts_the_event_back(
     )
     assert json.loads(requeued.stdout) == {"requeued": 1}
     synced = runner.invoke(app, ["sync", "--format", "json"])
-    assert json.loads(synced.stdout)["outcomes"] == {"created": 1}
+    assert json.loads(synced.stdout)["jobs"]["queue"]["outcomes"] == {"created": 1}
+
+
+@pytest.fixture
+def jira_answers_500(env: dict[str, str], sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Jira call answers 500, and neither the gateway nor the worker waits to retry."""
+    monkeypatch.setenv("CSP_JIRA_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("CSP_WORKER_RETRY_FIRST_SECONDS", "600")
+    sandbox.admin.set_knobs(faultRate=1.0, faultKinds=["500"])
+
+
+def _import_one_request(tmp_path: Path) -> None:
+    file = tmp_path / "requests.jsonl"
+    file.write_text(json.dumps(REQUEST) + "\n")
+    assert runner.invoke(app, ["import-requests", str(file)]).exit_code == 0
+
+
+def test_sync_shows_the_queue_results_when_the_triage_search_fails(
+    jira_answers_500: None, tmp_path: Path
+) -> None:
+    _import_one_request(tmp_path)
+    synced = runner.invoke(app, ["sync", "--format", "json", "--timeout", "0.3"])
+    assert synced.exit_code == 1
+    report = json.loads(synced.stdout)
+    assert report["ok"] is False
+    assert report["failed"] == ["triage"]
+    assert report["jobs"]["queue"] == {"ok": True, "outcomes": {"retry": 1}}
+    assert report["jobs"]["triage"]["ok"] is False
+    assert "500" in report["jobs"]["triage"]["error"]
+    assert report["queue"]["pending"] == 1
+    assert "triage failed" in synced.stderr
+    assert "Traceback" not in synced.output
+
+
+def test_sync_table_names_the_failed_job_beside_the_other_results(
+    jira_answers_500: None, tmp_path: Path
+) -> None:
+    _import_one_request(tmp_path)
+    synced = runner.invoke(app, ["sync", "--timeout", "0.3"])
+    assert synced.exit_code == 1
+    assert "Events processed" in synced.stdout and "retry" in synced.stdout
+    assert "Triage of hand-made issues: failed" in " ".join(synced.stdout.split())
+    assert "Queue" in synced.stdout
+    assert "error: triage failed" in synced.stderr
+    assert "Traceback" not in synced.output
+
+
+def test_sync_exits_0_when_every_job_succeeds(env: dict[str, str]) -> None:
+    synced = runner.invoke(app, ["sync", "--format", "json"])
+    assert synced.exit_code == 0, synced.output
+    report = json.loads(synced.stdout)
+    assert report["ok"] is True and report["failed"] == []
+    assert set(report["jobs"]) == {"queue", "triage"}

@@ -1,44 +1,21 @@
-"""What the worker does with each kind of inbox row: the shell around the pure decisions in
-`escalation.py` and `request_plan.py`, writing to Jira through `once.py`."""
+"""The worker's handler for NOC escalation events: the shell around the pure decision in
+`decide.py`, reading and recording the escalation's state in the journal and writing to Jira
+exactly once through `delivery/once.py`."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from csp_jira_sync.classify import CompiledRules, classify
-from csp_jira_sync.config.events import CustomerRequest, EscalationEvent
-from csp_jira_sync.config.mappings import Customer, Mappings
+from csp_jira_sync.config.events import EscalationEvent
 from csp_jira_sync.config.references import event_marker, ref_label
-from csp_jira_sync.customer_requests import plan as request_plan
 from csp_jira_sync.delivery import journal
+from csp_jira_sync.delivery.context import HandlerContext
 from csp_jira_sync.delivery.once import Defer, apply_once, create_once
-from csp_jira_sync.errors import InputError
 from csp_jira_sync.escalations import decide as escalation
-from csp_jira_sync.jira.gateway import JiraGateway
-from csp_jira_sync.store import InboxRow, Store
-from csp_jira_sync.triage.memory import remember_decision
+from csp_jira_sync.store import InboxRow
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class HandlerContext:
-    store: Store
-    gateway: JiraGateway
-    mappings: Mappings
-    project: str
-    # How long Jira's search index may take to show a fresh issue before a miss is trusted.
-    search_settle: timedelta
-    clock: Callable[[], datetime]
-
-    def customer(self, alias: str) -> Customer:
-        found = self.mappings.customer(alias)
-        if found is None:
-            raise InputError(f"customer {alias!r} is no longer in mappings/customers.yaml")
-        return found
 
 
 class EscalationHandler:
@@ -124,57 +101,3 @@ class EscalationHandler:
             decision.note,
         )
         return outcome
-
-
-class RequestHandler:
-    def __init__(self, ctx: HandlerContext, rules: CompiledRules) -> None:
-        self.ctx = ctx
-        self.rules = rules
-
-    def __call__(self, row: InboxRow) -> str:
-        ctx = self.ctx
-        request = CustomerRequest.model_validate(row.payload)
-        customer = ctx.customer(request.customer)
-        kind = request_plan.KIND
-        classification = classify(request.subject, request.body, self.rules, ctx.mappings.catalog)
-        plan = request_plan.plan_request(request, customer, classification, project=ctx.project)
-        store = ctx.store
-        created = create_once(
-            store,
-            ctx.gateway,
-            kind=kind,
-            subject=request.id,
-            generation=1,
-            ref=ref_label(kind, request.id),
-            draft=plan.draft,
-            now=ctx.clock,
-            settle=ctx.search_settle,
-        )
-        if plan.unverified_comment is not None:
-            apply_once(
-                store,
-                ctx.gateway,
-                kind=kind,
-                event_id=f"{request.id}:unverified",
-                marker=event_marker(kind, f"{request.id}:unverified"),
-                issue=created.issue,
-                comment=plan.unverified_comment,
-                status=None,
-                now=ctx.clock,
-            )
-        with store.transaction("recording a triage decision") as conn:
-            remember_decision(
-                conn,
-                created.issue.key,
-                classification.decision,
-                "daemon",
-                ctx.clock(),
-            )
-        log.info(
-            "worker.request request=%s issue=%s decision=%s verified=%s",
-            request.id,
-            created.issue.key,
-            classification.decision,
-            plan.unverified_comment is None,
-        )
-        return "created" if created.new else "recovered"

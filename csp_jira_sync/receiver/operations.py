@@ -1,0 +1,56 @@
+"""The endpoints for the people and machines that run the receiver: `/healthz` (the process is
+alive), `/readyz` (ready to accept events) and `/metrics` (Prometheus)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, FastAPI, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+
+from csp_jira_sync.errors import StoreUnavailable
+from csp_jira_sync.metrics import Metrics
+from csp_jira_sync.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def set_ready(app: FastAPI, ready: bool) -> None:
+    """The daemon says when it is ready (migrated, worker running): `/readyz` reports it."""
+    app.state.ready = ready
+
+
+def operations_routes(store: Store, metrics: Metrics) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get(
+        "/readyz",
+        summary="Ready to accept events: the daemon is started and the store answers",
+        responses={503: {"description": "Not ready"}},
+    )
+    async def readyz(request: Request) -> Response:
+        store_ok = await run_in_threadpool(store.ping)
+        daemon_ready = bool(request.app.state.ready)
+        ready = daemon_ready and store_ok
+        body = {
+            "ready": ready,
+            "daemon": "ready" if daemon_ready else "starting",
+            "store": "ok" if store_ok else "unavailable",
+        }
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @router.get("/metrics", summary="Prometheus metrics")
+    async def metrics_endpoint() -> Response:
+        try:
+            metrics.set_queue_depth(await run_in_threadpool(store.depth))
+        except StoreUnavailable as exc:
+            log.warning("receiver.metrics_depth_unavailable error=%s", exc)
+        payload, content_type = metrics.render()
+        return Response(payload, media_type=content_type)
+
+    return router
