@@ -1,6 +1,6 @@
 """The HTTP receiver: verify, parse, store, answer (FastAPI). Never calls Jira."""
 
-from csp_jira_sync.receiver.app import create_receiver, set_ready
+from csp_jira_sync.receiver.app import add_readiness_probe, create_receiver, set_ready
 from csp_jira_sync.receiver.server import ReceiverServer
 
-__all__ = ["ReceiverServer", "create_receiver", "set_ready"]
+__all__ = ["ReceiverServer", "add_readiness_probe", "create_receiver", "set_ready"]

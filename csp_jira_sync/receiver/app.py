@@ -114,6 +114,15 @@ def set_ready(app: FastAPI, ready: bool) -> None:
     app.state.ready = ready
 
 
+ReadinessProbe = Callable[[], str | None]
+
+
+def add_readiness_probe(app: FastAPI, name: str, probe: ReadinessProbe) -> None:
+    """Make `/readyz` also ask `probe` (e.g. whether the worker thread runs): None means fine,
+    a string says what is wrong, answers 503 and appears in the body under `name`."""
+    app.state.probes[name] = probe
+
+
 def _decode(body: bytes) -> str:
     try:
         return body.decode("utf-8")
@@ -181,6 +190,7 @@ def create_receiver(
         lifespan=lifespan,
     )
     app.state.ready = False
+    app.state.probes = {}
     app.state.writer = writer
 
     def unknown_customer(alias: str, field: str) -> Problem:
@@ -417,19 +427,25 @@ def create_receiver(
         responses={503: {"description": "Not ready"}},
     )
     async def readyz() -> Response:
-        store_ok = await run_in_threadpool(store.ping)
-        ready = bool(app.state.ready) and store_ok
-        body = {
+        store_problem = await run_in_threadpool(store.unavailable_reason)
+        problems = {name: probe() for name, probe in app.state.probes.items()}
+        ready = bool(app.state.ready) and store_problem is None
+        ready = ready and all(problem is None for problem in problems.values())
+        body: dict[str, Any] = {
             "ready": ready,
             "daemon": "ready" if app.state.ready else "starting",
-            "store": "ok" if store_ok else "unavailable",
+            "store": "ok" if store_problem is None else "unavailable",
         }
+        if store_problem is not None:
+            body["store_error"] = store_problem
+        body.update({name: problem or "ok" for name, problem in problems.items()})
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
     async def metrics_endpoint() -> Response:
         try:
             metrics.set_queue_depth(await run_in_threadpool(store.depth))
+            metrics.set_held(await run_in_threadpool(store.held))
         except StoreUnavailable as exc:
             log.warning("receiver.metrics_depth_unavailable error=%s", exc)
         payload, content_type = metrics.render()
