@@ -178,14 +178,15 @@ class Worker:
 
     def drain(self, *, timeout: float = 60.0, stop: threading.Event | None = None) -> BatchReport:
         """Process until nothing is due (or `timeout` seconds pass). Deferred events whose due
-        time falls inside the timeout are waited for."""
+        time falls inside the timeout are waited for; events held behind a dead letter are
+        not (they move only once someone requeues or drops it)."""
         total = BatchReport()
         deadline = self.clock() + timedelta(seconds=timeout)
         while self.clock() < deadline and not (stop and stop.is_set()):
             report = self.run_once()
             total.outcomes.update(report.outcomes)
             if report.processed == 0:
-                if self.store.depth().get("pending", 0) == 0:
+                if self.store.depth().get("pending", 0) <= self.store.held().events:
                     break
                 # Only deferred events are left: wait for the first to fall due.
                 if stop is not None:

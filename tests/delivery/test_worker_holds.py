@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from csp_jira_sync.delivery.worker import HELD_REASON, Worker, WorkerConfig
+import pytest
+
+from csp_jira_sync.delivery.worker import HELD_REASON, BatchReport, Worker, WorkerConfig
 from csp_jira_sync.errors import JiraPermanent
 from csp_jira_sync.store import InboxRow, Store
 from tests.store.helpers import T0, item
@@ -94,3 +96,23 @@ def test_an_open_dead_lettered_by_another_worker_holds_the_later_events_here_too
     store.release_claims([r.id for r in claimed], T0 + timedelta(minutes=2))
     worker.run_once()
     assert jira.applied == ["other"]
+
+
+def test_drain_stops_when_only_held_events_are_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker = _worker(tmp_path, Jira(refuse={"open"}))
+    batches: list[int] = []
+    run_once = worker.run_once
+
+    def counted() -> BatchReport:
+        report = run_once()
+        batches.append(report.processed)
+        return report
+
+    monkeypatch.setattr(worker, "run_once", counted)
+    ticks = iter(range(10_000))
+    worker.clock = lambda: T0 + timedelta(minutes=next(ticks))  # bounds drain if it spins
+    report = worker.drain(timeout=600)
+    assert batches == [4, 0]  # not waiting out the timeout for events nobody will move
+    assert dict(report.outcomes) == {"dead": 1, "held": 2, "applied": 1}
