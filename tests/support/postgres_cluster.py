@@ -4,9 +4,10 @@ away under it. The shared server of `scripts/with-postgres` must never be stoppe
 use it at the same time.
 
 It uses the binaries `scripts/with-postgres` finds (the newest /usr/lib/postgresql/*/bin, else
-`pg_config --bindir`) and, as root, runs the server as the `postgres` account (initdb refuses to
-run as root). Where there are no binaries the test is skipped with a message saying what to
-install, except under CI (env CI set), where that is a failure.
+`pg_config --bindir`) and, as root, runs the server as the `postgres` account, else the
+`csp-pg` account the script creates (initdb refuses to run as root). Where there are no
+binaries the test is skipped with a message saying what to install, except under CI (env CI
+set), where that is a failure.
 """
 
 from __future__ import annotations
@@ -84,14 +85,23 @@ class PostgresCluster:
         self._pg_ctl("-m", "fast", "-w", "stop")
 
 
-def _server_account() -> list[str]:
+def _server_account() -> str | None:
+    """As root, the unprivileged account the server runs as (the `postgres` account, else the
+    `csp-pg` system account that scripts/with-postgres creates too); None when not root."""
     if os.geteuid() != 0:
-        return []
-    try:
-        pwd.getpwnam("postgres")
-    except KeyError:
-        pytest.skip("running as root without a `postgres` account to run the server as")
-    return ["runuser", "-u", "postgres", "--"]
+        return None
+    for account in ("postgres", "csp-pg"):
+        try:
+            pwd.getpwnam(account)
+            return account
+        except KeyError:
+            continue
+    subprocess.run(
+        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "csp-pg"],
+        check=True,
+        capture_output=True,
+    )
+    return "csp-pg"
 
 
 @pytest.fixture
@@ -106,13 +116,14 @@ def stoppable_postgres() -> Iterator[PostgresCluster]:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    run_as = _server_account()
+    account = _server_account()
+    run_as = ["runuser", "-u", account, "--"] if account else []
     workdir = Path(tempfile.mkdtemp(prefix="csp-pg-stoppable-"))
     workdir.chmod(0o755)
     for name in ("data", "run"):
         (workdir / name).mkdir()
-        if run_as:
-            shutil.chown(workdir / name, user="postgres")
+        if account:
+            shutil.chown(workdir / name, user=account)
     (workdir / "data").chmod(0o700)
     cluster = PostgresCluster(bindir, workdir, run_as)
     initdb = [
