@@ -4,9 +4,15 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
+from typing import Any
 
-from csp_jira_sync.runtime.daemon import watch_worker
+import requests
+
+from csp_jira_sync.runtime.bootstrap import build_app
+from csp_jira_sync.runtime.daemon import start_daemon, watch_worker
 from csp_jira_sync.store import Store
+from tests.e2e.harness import settings_for
 from tests.receiver.server import running_receiver
 from tests.receiver.test_operations import _unreachable_postgres
 from tests.store.helpers import T0, item
@@ -54,3 +60,25 @@ def test_metrics_count_the_events_held_behind_dead_letters(sqlite_store: Store) 
     with running_receiver(sqlite_store) as receiver:
         text = receiver.http.get(receiver.url + "/metrics").text
     assert "csp_events_held 2.0" in text
+
+
+def test_a_daemon_whose_worker_thread_ended_is_not_ready(sandbox: Any, tmp_path: Path) -> None:
+    settings = settings_for(sandbox.base_url, tmp_path)
+    app = build_app(settings)
+    ended = threading.Event()
+
+    def worker_that_ends(*_: object) -> None:
+        ended.set()
+
+    app.worker.run_forever = worker_that_ends  # type: ignore[method-assign]
+    try:
+        with start_daemon(app) as running:
+            assert ended.wait(10)
+            for thread in threading.enumerate():
+                if thread.name == "csp-worker":
+                    thread.join(timeout=10)
+            response = requests.get(running.base_url + "/readyz", timeout=10)
+    finally:
+        app.close()
+    assert response.status_code == 503
+    assert response.json()["worker"] == "the worker thread is not running"
