@@ -18,6 +18,8 @@ from prometheus_client import (
     generate_latest,
 )
 
+from csp_jira_sync.store.records import Held
+
 # Jira calls take from a few milliseconds (sandbox) to tens of seconds (a 429 storm).
 _JIRA_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -73,6 +75,12 @@ class Metrics:
         self.dead_letters = Counter(
             "csp_dead_letters", "Events moved to the dead-letter list.", registry=r
         )
+        self.events_held = Gauge(
+            "csp_events_held",
+            "Pending events held behind a dead-lettered earlier event of their escalation or "
+            "request, read from the store; they go out once it is requeued or dropped.",
+            registry=r,
+        )
 
     # -- intake ----------------------------------------------------------------------------
 
@@ -96,6 +104,9 @@ class Metrics:
     def set_queue_depth(self, depth: Mapping[str, int]) -> None:
         for state, count in depth.items():
             self.queue_depth.labels(state=state).set(count)
+
+    def set_held(self, held: Held) -> None:
+        self.events_held.set(held.events)
 
     def jira_call(self, method: str, outcome: str, seconds: float) -> None:
         self.jira_calls.labels(method=method, outcome=outcome).inc()

@@ -9,4 +9,5 @@ of Jira traffic lives in `tests.support.contract`.
 pytest_plugins: list[str] = [
     "tests.support.contract",
     "tests.support.database",
+    "tests.support.postgres_cluster",
 ]

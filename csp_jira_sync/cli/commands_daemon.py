@@ -216,6 +216,31 @@ def _check_screen(
     return [(name, True, "every field the daemon sets is on it")]
 
 
+def held_events_check(settings: Settings) -> tuple[str, bool, str]:
+    """Events that wait behind a dead-lettered earlier event of their escalation reach Jira
+    only once someone requeues or drops it, so `check` fails while there are any."""
+    from csp_jira_sync.store import Store
+
+    name = "held events"
+    try:
+        store = Store.open(settings.database_url)
+        try:
+            store.migrate()
+            held = store.held()
+        finally:
+            store.close()
+    except CspSyncError as exc:
+        return (name, False, str(exc))
+    if held.events == 0:
+        return (name, True, "no event is held behind a dead letter")
+    return (
+        name,
+        False,
+        f"{held.events} event(s) held behind {held.dead_letters} dead letter(s): fix the cause, "
+        "then `csp-jira-sync dead-letters --requeue ID` (or --drop ID)",
+    )
+
+
 @app.command()
 def check(
     env_file: Path | None = ENV_FILE,
@@ -254,6 +279,7 @@ def check(
             "set" if settings.webhook_secret else "not set: `serve` refuses to start",
         ),
     ]
+    rows.append(held_events_check(settings))
     if live:
         try:
             rows += _check_live(settings, mappings)

@@ -89,24 +89,38 @@ def dead_letters(
     requeue_all: bool = typer.Option(
         False, "--requeue-all", help="put every dead-lettered event back"
     ),
+    drop: list[int] = typer.Option(
+        [],
+        "--drop",
+        help="give up on this dead-lettered event for good, releasing the later events of its "
+        "escalation it holds back (repeatable)",
+    ),
     env_file: Path | None = ENV_FILE,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """List events Jira refused for good, with Jira's reason; requeue them once fixed."""
+    """List events Jira refused for good, with Jira's reason and how many later events of the
+    same escalation each holds back; requeue them once fixed, or drop them."""
+    if drop and (requeue or requeue_all):
+        raise fail("--drop cannot be combined with --requeue or --requeue-all; run them one by one")
     settings = cli_settings(env_file)
     try:
         store = Store.open(settings.database_url)
         store.migrate()
-        if requeue or requeue_all:
-            count = store.requeue_dead(None if requeue_all else requeue)
+        try:
+            if drop:
+                _drop(store, drop, fmt)
+                return
+            if requeue or requeue_all:
+                count = store.requeue_dead(None if requeue_all else requeue)
+                if fmt is Format.json:
+                    emit_json({"requeued": count})
+                else:
+                    console.print(f"requeued {count} event(s)")
+                return
+            rows = store.dead_letters(limit=1000)
+            holds = store.held().by_dead_letter
+        finally:
             store.close()
-            if fmt is Format.json:
-                emit_json({"requeued": count})
-            else:
-                console.print(f"requeued {count} event(s)")
-            return
-        rows = store.dead_letters(limit=1000)
-        store.close()
     except CspSyncError as exc:
         raise fail(str(exc)) from None
     data = [
@@ -116,6 +130,7 @@ def dead_letters(
             "subject": r.subject,
             "event_id": r.event_id,
             "customer": r.customer,
+            "holds": holds.get(r.id, 0),
             "reason": r.last_error or "",
         }
         for r in rows
@@ -126,7 +141,38 @@ def dead_letters(
     console.print(
         table(
             "Dead letters",
-            ["id", "kind", "subject", "event", "customer", "reason"],
+            ["id", "kind", "subject", "event", "customer", "holds", "reason"],
             [tuple(d.values()) for d in data],
         )
     )
+
+
+def _drop(store: Store, ids: list[int], fmt: Format) -> None:
+    holds = store.held().by_dead_letter
+    dropped = store.drop_dead(ids)
+    missing = sorted(set(ids) - {row.id for row in dropped})
+    released = [
+        {
+            "id": row.id,
+            "kind": row.kind,
+            "subject": row.subject,
+            "event_id": row.event_id,
+            "released": holds.get(row.id, 0),
+        }
+        for row in dropped
+    ]
+    if fmt is Format.json:
+        emit_json({"dropped": released, "not_dead_letters": missing})
+    else:
+        for entry in released:
+            console.print(
+                f"dropped dead letter {entry['id']} ({entry['kind']} {entry['subject']}, "
+                f"event {entry['event_id']}); {entry['released']} later event(s) of "
+                f"{entry['subject']} no longer wait for it",
+                highlight=False,
+            )
+    if missing:
+        raise fail(
+            f"no dead letter with id {', '.join(map(str, missing))}: "
+            "list them with `csp-jira-sync dead-letters`"
+        )

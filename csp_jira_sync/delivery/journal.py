@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from csp_jira_sync.escalations.decide import EscalationState
 from csp_jira_sync.jira.model import IssueRef
 from csp_jira_sync.store.schema import applied_events, escalations, jira_issues
+from csp_jira_sync.store.upsert import upsert
 
 
 @dataclass(frozen=True)
@@ -160,22 +161,12 @@ def mark_event(
     marker: str,
     now: datetime,
 ) -> None:
-    updated = conn.execute(
-        sa.update(applied_events)
-        .where(applied_events.c.kind == kind, applied_events.c.event_id == event_id)
-        .values(state=state, issue_key=issue_key, marker=marker, updated_at=now)
+    upsert(
+        conn,
+        applied_events,
+        {"kind": kind, "event_id": event_id},
+        {"state": state, "issue_key": issue_key, "marker": marker, "updated_at": now},
     )
-    if updated.rowcount == 0:
-        conn.execute(
-            sa.insert(applied_events).values(
-                kind=kind,
-                event_id=event_id,
-                state=state,
-                issue_key=issue_key,
-                marker=marker,
-                updated_at=now,
-            )
-        )
 
 
 def unmark_event(conn: Connection, kind: str, event_id: str) -> None:
@@ -216,10 +207,4 @@ def save_escalation(conn: Connection, state: EscalationState, now: datetime) -> 
         "resolved_at": state.resolved_at,
         "updated_at": now,
     }
-    updated = conn.execute(
-        sa.update(escalations)
-        .where(escalations.c.escalation_id == state.escalation_id)
-        .values(**values)
-    )
-    if updated.rowcount == 0:
-        conn.execute(sa.insert(escalations).values(escalation_id=state.escalation_id, **values))
+    upsert(conn, escalations, {"escalation_id": state.escalation_id}, values)

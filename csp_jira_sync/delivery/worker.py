@@ -2,7 +2,14 @@
 
 Transient Jira failures send the event back to the inbox with a due time (honouring Jira's
 `Retry-After`), so an outage of any length loses nothing; permanent ones go to the dead-letter
-list with Jira's reason, where `csp-jira-sync dead-letters --requeue` can replay them.
+list with Jira's reason, where `csp-jira-sync dead-letters --requeue` can replay them. The later
+events of a dead-lettered event's subject are held (the store does not hand them out) until it
+is requeued or dropped, so nothing is applied on state the dead event never set.
+
+`run_forever` outlives any failure: a lost store (or an error nobody expected) is waited out
+with a capped backoff, logged once when it starts and once when it ends, and the rows the
+failed batch had claimed are given back as soon as the store answers again (else their lease
+runs out).
 """
 
 from __future__ import annotations
@@ -37,8 +44,66 @@ class WorkerConfig:
     batch: int = 50
 
 
+HELD_REASON = "held: an earlier event of this subject is dead-lettered; requeue or drop it"
+# However long the store is away, the worker looks again at least this often.
+OUTAGE_WAIT_CAP = timedelta(seconds=30)
+
+
 class Handler(Protocol):
     def __call__(self, row: InboxRow) -> str: ...
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """Rows a batch claimed and has not finished, and the lease they were claimed with."""
+
+    ids: tuple[int, ...]
+    until: datetime
+
+
+class Outage:
+    """One stretch of failing batches, so the log says when it starts (with the reason) and
+    when it ends (with how long), not one line per attempt, and the wait between attempts
+    doubles from `first` up to `cap`."""
+
+    def __init__(
+        self, first: timedelta, cap: timedelta, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.first = first
+        self.cap = cap
+        self._monotonic = monotonic
+        self.reason: str | None = None
+        self.attempts = 0
+        self._started = 0.0
+
+    @property
+    def ongoing(self) -> bool:
+        return self.reason is not None
+
+    def failed(self, error: BaseException) -> timedelta:
+        """Record a failed attempt; returns how long to wait before the next one."""
+        self.attempts += 1
+        if self.reason is None:
+            self.reason = f"{type(error).__name__}: {error}"
+            self._started = self._monotonic()
+            if isinstance(error, StoreUnavailable):
+                log.error("worker.outage_started reason=%s", error)
+            else:
+                log.error("worker.outage_started reason=%s", self.reason, exc_info=error)
+        wait: timedelta = self.first * float(2 ** min(self.attempts - 1, 16))
+        return min(wait, self.cap)
+
+    def succeeded(self) -> None:
+        if self.reason is None:
+            return
+        log.warning(
+            "worker.outage_ended after=%.1fs attempts=%d reason=%s",
+            self._monotonic() - self._started,
+            self.attempts,
+            self.reason,
+        )
+        self.reason = None
+        self.attempts = 0
 
 
 @dataclass
@@ -65,43 +130,63 @@ class Worker:
         self.config = config
         self.clock = clock
         self._on_dead_letter = on_dead_letter
+        self._unfinished: _Claim | None = None
+        self.outage = Outage(config.retry_first, min(config.retry_max, OUTAGE_WAIT_CAP))
 
     # -- the loop ---------------------------------------------------------------------------
 
     def run_once(self) -> BatchReport:
-        """Claim one batch of due events and process them; returns what happened to each."""
+        """Claim one batch of due events and process them; returns what happened to each.
+        Raises `StoreUnavailable` when the store fails; the rows of the batch that were not
+        finished are given back at the start of the next call (or when their lease ends)."""
         report = BatchReport()
-        rows = self.store.claim(self.config.batch, self.clock(), self.config.lease)
-        deferred_subjects: dict[tuple[str, str], datetime] = {}
+        if self._unfinished is not None:
+            self.store.release_claims(self._unfinished.ids, self._unfinished.until)
+            self._unfinished = None
+        now = self.clock()
+        rows = self.store.claim(self.config.batch, now, self.config.lease)
+        self._unfinished = _Claim(tuple(row.id for row in rows), now + self.config.lease)
+        waiting: dict[tuple[str, str], datetime] = {}
+        held: set[tuple[str, str]] = set()
         for row in rows:
             key = (row.kind, row.subject)
-            # Keep each subject's events in order: once one waits, the later ones wait too.
-            if key in deferred_subjects:
-                self.store.defer(row.id, deferred_subjects[key], "waiting for an earlier event")
+            # Keep each subject's events in order: once one waits, the later ones wait too,
+            # and once one is dead-lettered, the later ones are held until it is requeued or
+            # dropped.
+            if key not in waiting and key not in held:
+                earlier = self.store.earlier_unfinished(row)
+                if any(other.state == "dead" for other in earlier):
+                    held.add(key)
+                elif earlier:
+                    waiting[key] = earlier[0].next_attempt_at
+            if key in held:
+                self.store.defer(row.id, self.clock(), HELD_REASON)
+                report.outcomes["held"] += 1
+            elif key in waiting:
+                self.store.defer(row.id, waiting[key], "waiting for an earlier event")
                 report.outcomes["waiting"] += 1
-                continue
-            earlier = self._earlier_pending(row)
-            if earlier is not None:
-                deferred_subjects[key] = earlier
-                self.store.defer(row.id, earlier, "waiting for an earlier event")
-                report.outcomes["waiting"] += 1
-                continue
-            outcome, due = self._process(row)
-            if due is not None:
-                deferred_subjects[key] = due
-            report.outcomes[outcome] += 1
+            else:
+                outcome, due = self._process(row)
+                if outcome == "dead":
+                    held.add(key)
+                elif due is not None:
+                    waiting[key] = due
+                report.outcomes[outcome] += 1
+            self._unfinished = _Claim(self._unfinished.ids[1:], self._unfinished.until)
+        self._unfinished = None
         return report
 
     def drain(self, *, timeout: float = 60.0, stop: threading.Event | None = None) -> BatchReport:
         """Process until nothing is due (or `timeout` seconds pass). Deferred events whose due
-        time falls inside the timeout are waited for."""
+        time falls inside the timeout are waited for; events held behind a dead letter are
+        not (they move only once someone requeues or drops it)."""
         total = BatchReport()
         deadline = self.clock() + timedelta(seconds=timeout)
         while self.clock() < deadline and not (stop and stop.is_set()):
             report = self.run_once()
             total.outcomes.update(report.outcomes)
             if report.processed == 0:
-                if self.store.depth().get("pending", 0) == 0:
+                if self.store.depth().get("pending", 0) <= self.store.held().events:
                     break
                 # Only deferred events are left: wait for the first to fall due.
                 if stop is not None:
@@ -111,25 +196,29 @@ class Worker:
         return total
 
     def run_forever(self, stop: threading.Event, wake: threading.Event, poll: float) -> None:
-        freed = self.store.release_leases()
-        if freed:
-            log.warning("worker.leases_released events=%d", freed)
-        while not stop.is_set():
-            try:
-                report = self.run_once()
-            except StoreUnavailable as exc:
-                log.error("worker.store_unavailable error=%s", exc)
-                stop.wait(min(5.0, poll * 10))
-                continue
-            if report.processed == 0:
-                wake.wait(poll)
-                wake.clear()
-
-    def _earlier_pending(self, row: InboxRow) -> datetime | None:
-        for other in self.store.pending_for_subject(row.kind, row.subject):
-            if other.id != row.id and (other.occurred_at, other.id) < (row.occurred_at, row.id):
-                return other.next_attempt_at or self.clock()
-        return None
+        """Process batches until `stop` is set. No failure ends the loop: a lost store, or any
+        error nobody expected, is waited out (see `Outage`)."""
+        leases_released = False
+        try:
+            while not stop.is_set():
+                try:
+                    if not leases_released:
+                        freed = self.store.release_leases()
+                        leases_released = True
+                        if freed:
+                            log.warning("worker.leases_released events=%d", freed)
+                    report = self.run_once()
+                except Exception as exc:
+                    stop.wait(self.outage.failed(exc).total_seconds())
+                    continue
+                self.outage.succeeded()
+                if report.processed == 0:
+                    wake.wait(poll)
+                    wake.clear()
+        except BaseException:
+            log.critical("worker.stopped_unexpectedly", exc_info=True)
+            raise
+        log.info("worker.stopped")
 
     def _process(self, row: InboxRow) -> tuple[str, datetime | None]:
         handler = self.handlers.get(row.kind)
@@ -137,6 +226,8 @@ class Worker:
             if handler is None:
                 raise InputError(f"no handler for events of kind {row.kind!r}")
             outcome = handler(row)
+        except StoreUnavailable:
+            raise  # the whole batch waits for the store; see run_forever
         except Defer as exc:
             self.store.defer(row.id, exc.until, exc.reason)
             log.info(
@@ -175,6 +266,19 @@ class Worker:
             if self._on_dead_letter is not None:
                 self._on_dead_letter(row, reason)
             return "dead", None
+        except Exception as exc:
+            # A bug or a failure nobody foresaw: this event is retried with the backoff of a
+            # transient failure, and the rest of the batch goes on.
+            due = self.clock() + self._backoff(row.attempts, None)
+            self.store.retry_later(row.id, due, f"unexpected error: {type(exc).__name__}: {exc}")
+            log.exception(
+                "worker.unexpected_error kind=%s subject=%s event=%s attempt=%d",
+                row.kind,
+                row.subject,
+                row.event_id,
+                row.attempts + 1,
+            )
+            return "error", due
         self.store.complete(row.id)
         return outcome, None
 

@@ -93,6 +93,7 @@ def create_receiver(
         lifespan=lifespan,
     )
     app.state.ready = False
+    app.state.probes = {}
     app.state.writer = writer
     for sender in senders:
         app.add_api_route(

@@ -4,6 +4,8 @@ alive), `/readyz` (ready to accept events) and `/metrics` (Prometheus)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +23,15 @@ def set_ready(app: FastAPI, ready: bool) -> None:
     app.state.ready = ready
 
 
+ReadinessProbe = Callable[[], str | None]
+
+
+def add_readiness_probe(app: FastAPI, name: str, probe: ReadinessProbe) -> None:
+    """Make `/readyz` also ask `probe` (e.g. whether the worker thread runs): None means fine,
+    a string says what is wrong, answers 503 and appears in the body under `name`."""
+    app.state.probes[name] = probe
+
+
 def operations_routes(store: Store, metrics: Metrics) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
@@ -34,20 +45,27 @@ def operations_routes(store: Store, metrics: Metrics) -> APIRouter:
         responses={503: {"description": "Not ready"}},
     )
     async def readyz(request: Request) -> Response:
-        store_ok = await run_in_threadpool(store.ping)
+        store_problem = await run_in_threadpool(store.unavailable_reason)
+        probes: dict[str, ReadinessProbe] = request.app.state.probes
+        problems = {name: probe() for name, probe in probes.items()}
         daemon_ready = bool(request.app.state.ready)
-        ready = daemon_ready and store_ok
-        body = {
+        ready = daemon_ready and store_problem is None
+        ready = ready and all(problem is None for problem in problems.values())
+        body: dict[str, Any] = {
             "ready": ready,
             "daemon": "ready" if daemon_ready else "starting",
-            "store": "ok" if store_ok else "unavailable",
+            "store": "ok" if store_problem is None else "unavailable",
         }
+        if store_problem is not None:
+            body["store_error"] = store_problem
+        body.update({name: problem or "ok" for name, problem in problems.items()})
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @router.get("/metrics", summary="Prometheus metrics")
     async def metrics_endpoint() -> Response:
         try:
             metrics.set_queue_depth(await run_in_threadpool(store.depth))
+            metrics.set_held(await run_in_threadpool(store.held))
         except StoreUnavailable as exc:
             log.warning("receiver.metrics_depth_unavailable error=%s", exc)
         payload, content_type = metrics.render()

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from types import FrameType
 
 import uvicorn
+from fastapi import FastAPI
 
-from csp_jira_sync.receiver import set_ready
+from csp_jira_sync.receiver import add_readiness_probe, set_ready
 from csp_jira_sync.runtime.bootstrap import App
 from csp_jira_sync.runtime.scheduler import Job, start_scheduler
 
@@ -46,6 +47,16 @@ def _worker_thread(app: App, stop: threading.Event) -> threading.Thread:
     return thread
 
 
+def watch_worker(receiver: FastAPI, thread: threading.Thread) -> None:
+    """`/readyz` answers 503 once the worker thread is gone: accepting events that nothing
+    will deliver is worse than asking the senders to retry elsewhere or later."""
+
+    def worker_problem() -> str | None:
+        return None if thread.is_alive() else "the worker thread is not running"
+
+    add_readiness_probe(receiver, "worker", worker_problem)
+
+
 def jobs_for(app: App) -> list[Job]:
     return app.jobs()
 
@@ -55,6 +66,7 @@ def serve(app: App) -> None:
     receiver = app.receiver()
     worker = _worker_thread(app, stop)
     scheduler = start_scheduler(jobs_for(app), stop)
+    watch_worker(receiver, worker)
     set_ready(receiver, True)
     config = uvicorn.Config(
         receiver,
@@ -116,7 +128,9 @@ def start_daemon(app: App, *, port: int | None = None, with_worker: bool = True)
     stop = threading.Event()
     threads = [server_thread]
     if with_worker:
-        threads.append(_worker_thread(app, stop))
+        worker = _worker_thread(app, stop)
+        watch_worker(receiver, worker)
+        threads.append(worker)
     set_ready(receiver, True)
     deadline = time.monotonic() + 10
     while not server.started:

@@ -10,6 +10,7 @@ SQLAlchemy Core on SQLite (WAL) or PostgreSQL (psycopg 3); the tables are in `sc
 from csp_jira_sync.store.engine import READ_ONLY, SqliteSynchronous, safe_url
 from csp_jira_sync.store.records import (
     Accepted,
+    Held,
     InboxItem,
     InboxKind,
     InboxRow,
@@ -21,6 +22,7 @@ from csp_jira_sync.store.store import Store
 __all__ = [
     "READ_ONLY",
     "Accepted",
+    "Held",
     "InboxItem",
     "InboxKind",
     "InboxRow",

@@ -89,3 +89,17 @@ class InboxRow:
     last_error: str | None
     claimed_until: datetime | None
     done_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Held:
+    """Pending events that wait behind a dead-lettered earlier event of their subject."""
+
+    events: int
+    # dead letter id -> how many pending events of its subject come after it (only those > 0)
+    by_dead_letter: dict[int, int]
+
+    @property
+    def dead_letters(self) -> int:
+        """How many dead letters hold back at least one event."""
+        return len(self.by_dead_letter)

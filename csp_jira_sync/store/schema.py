@@ -4,6 +4,9 @@ a test checks that the migrated database and this module never drift apart.
 - `inbox`: every accepted event, the durable queue the worker drains. UNIQUE(kind, event_id)
   is what makes re-deliveries harmless: senders deliver at least once (PagerDuty retries for
   up to 48 hours), so the same event arriving twice must be stored once.
+  `state` is `pending` until the event is applied (`done`) or Jira refuses it for good
+  (`dead`); a dead letter an operator gives up on (`dead-letters --drop`) becomes `done` with
+  `last_error` starting "dropped by an operator", so a re-delivery is still a duplicate.
 - `jira_issues`: the create ledger. A row is written *before* Jira is asked to create an issue
   and completed after; after a crash, a `creating` row tells the worker to look for the issue
   (by `ref_label`) instead of creating a second one. Jira's search is eventually consistent, so

@@ -15,18 +15,33 @@ from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, Row, Table, func, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Row,
+    Table,
+    and_,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.selectable import NamedFromClause
 
+from csp_jira_sync.errors import StoreUnavailable
 from csp_jira_sync.store.engine import (
     READ_ONLY,
     SqliteSynchronous,
     make_engine,
     unavailable_on_failure,
 )
-from csp_jira_sync.store.records import Accepted, InboxItem, InboxRow
+from csp_jira_sync.store.records import Accepted, Held, InboxItem, InboxRow
 from csp_jira_sync.store.schema import INBOX_STATES, cursors, inbox
+from csp_jira_sync.store.upsert import insert_for
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _ERROR_LIMIT = 4000
@@ -49,6 +64,31 @@ def _row(row: Row[Any]) -> InboxRow:
     return InboxRow(**row._asdict())
 
 
+def _before(first: NamedFromClause, second: NamedFromClause) -> ColumnElement[bool]:
+    """`first` comes before `second` in a subject's order: `occurred_at`, then id."""
+    return or_(
+        first.c.occurred_at < second.c.occurred_at,
+        and_(first.c.occurred_at == second.c.occurred_at, first.c.id < second.c.id),
+    )
+
+
+def _same_subject(first: NamedFromClause, second: NamedFromClause) -> ColumnElement[bool]:
+    return and_(first.c.kind == second.c.kind, first.c.subject == second.c.subject)
+
+
+# A pending row is held while an earlier event of its subject is dead-lettered: applying it
+# would act on state that the dead event never set (a reopen before the open it follows).
+_dead = inbox.alias("dead")
+# Dead letters are few: the IN list of their subjects is built once per query, and only the
+# events of those subjects are looked at row by row (measured in bench/bench_claim.py).
+_dead_subjects = inbox.alias("dead_subject")
+_HELD = and_(
+    inbox.c.subject.in_(select(_dead_subjects.c.subject).where(_dead_subjects.c.state == "dead")),
+    exists().where(_same_subject(_dead, inbox), _dead.c.state == "dead", _before(_dead, inbox)),
+)
+DROPPED_PREFIX = "dropped by an operator"
+
+
 class Store:
     """The state store. Build it with `Store.open(url)`, then `migrate()` once at start-up."""
 
@@ -56,10 +96,7 @@ class Store:
         self._engine = engine
 
     def _insert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
-        # Both dialects spell "insert unless the key exists" the same way (ON CONFLICT).
-        if self.dialect == "postgresql":
-            return postgresql.insert(table)
-        return sqlite.insert(table)
+        return insert_for(self.dialect, table)
 
     @classmethod
     def open(
@@ -103,12 +140,18 @@ class Store:
             command.upgrade(config, "head")
 
     def ping(self) -> bool:
+        return self.unavailable_reason() is None
+
+    def unavailable_reason(self) -> str | None:
+        """None when the database answers; else why not (never with the password)."""
         try:
             with unavailable_on_failure("pinging"), self._reader() as connection:
                 connection.execute(text("SELECT 1"))
-        except Exception:
-            return False
-        return True
+        except StoreUnavailable as exc:
+            return str(exc)
+        except Exception as exc:
+            return f"state store unavailable while pinging: {type(exc).__name__}"
+        return None
 
     @contextmanager
     def transaction(self, action: str) -> Iterator[Connection]:
@@ -190,9 +233,10 @@ class Store:
     # -- the worker's side -------------------------------------------------------------------
 
     def claim(self, limit: int, now: datetime, lease: timedelta) -> list[InboxRow]:
-        """Lease up to `limit` pending rows that are due at `now` and not leased, oldest
-        `occurred_at` first (then id). Two workers never get the same row: on PostgreSQL the
-        rows are locked FOR UPDATE SKIP LOCKED, on SQLite the transaction holds the write lock."""
+        """Lease up to `limit` pending rows that are due at `now`, not leased and not held
+        behind a dead letter of their subject, oldest `occurred_at` first (then id). Two
+        workers never get the same row: on PostgreSQL the rows are locked FOR UPDATE SKIP
+        LOCKED, on SQLite the transaction holds the write lock."""
         if limit <= 0:
             return []
         due = (
@@ -201,10 +245,11 @@ class Store:
                 inbox.c.state == "pending",
                 inbox.c.next_attempt_at <= now,
                 or_(inbox.c.claimed_until.is_(None), inbox.c.claimed_until <= now),
+                ~_HELD,
             )
             .order_by(inbox.c.occurred_at, inbox.c.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, of=inbox)
         )
         with unavailable_on_failure("claiming events"), self._engine.begin() as connection:
             ids = list(connection.execute(due).scalars())
@@ -232,6 +277,24 @@ class Store:
                 .values(claimed_until=None)
             ).rowcount
         return int(freed)
+
+    def release_claims(self, ids: Sequence[int], claimed_until: datetime) -> int:
+        """Give back rows this worker claimed (lease ending at `claimed_until`) but did not
+        finish, e.g. because the store failed in the middle of a batch, so they need not wait
+        out their lease. A row whose lease has since passed to another worker is left alone."""
+        if not ids:
+            return 0
+        statement = (
+            update(inbox)
+            .where(
+                inbox.c.id.in_(list(ids)),
+                inbox.c.state == "pending",
+                inbox.c.claimed_until == claimed_until,
+            )
+            .values(claimed_until=None)
+        )
+        with unavailable_on_failure("releasing claimed events"), self._engine.begin() as connection:
+            return int(connection.execute(statement).rowcount)
 
     def complete(self, inbox_id: int, *, now: datetime | None = None) -> None:
         self._update(
@@ -305,6 +368,35 @@ class Store:
         with unavailable_on_failure("requeueing dead letters"), self._engine.begin() as connection:
             return int(connection.execute(statement).rowcount)
 
+    def drop_dead(self, ids: Sequence[int], *, now: datetime | None = None) -> list[InboxRow]:
+        """Give up on dead-lettered rows for good: they are marked done (their reason kept,
+        after "dropped by an operator"), so the events they held back are applied, and a
+        re-delivery of the same event is still recognised as a duplicate. Returns the rows as
+        they were; ids that are not dead letters are left alone (and not returned)."""
+        if not ids:
+            return []
+        moment = now or _utcnow()
+        query = (
+            select(inbox)
+            .where(inbox.c.state == "dead", inbox.c.id.in_(list(ids)))
+            .order_by(inbox.c.id)
+            .with_for_update()
+        )
+        with unavailable_on_failure("dropping dead letters"), self._engine.begin() as connection:
+            rows = [_row(row) for row in connection.execute(query)]
+            for row in rows:
+                connection.execute(
+                    update(inbox)
+                    .where(inbox.c.id == row.id)
+                    .values(
+                        state="done",
+                        done_at=moment,
+                        claimed_until=None,
+                        last_error=_clean_error(f"{DROPPED_PREFIX}: {row.last_error or ''}"),
+                    )
+                )
+        return rows
+
     # -- reads -------------------------------------------------------------------------------
 
     def dead_letters(self, limit: int = 100) -> list[InboxRow]:
@@ -328,6 +420,50 @@ class Store:
         )
         with unavailable_on_failure("reading pending events"), self._reader() as connection:
             return [_row(row) for row in connection.execute(query)]
+
+    def earlier_unfinished(self, row: InboxRow) -> list[InboxRow]:
+        """Rows of `row`'s subject that come before it and are still pending or dead-lettered,
+        in order: while there are any, `row` must wait (or, behind a dead one, be held)."""
+        query = (
+            select(inbox)
+            .where(
+                inbox.c.kind == row.kind,
+                inbox.c.subject == row.subject,
+                inbox.c.state.in_(("pending", "dead")),
+                or_(
+                    inbox.c.occurred_at < row.occurred_at,
+                    and_(inbox.c.occurred_at == row.occurred_at, inbox.c.id < row.id),
+                ),
+            )
+            .order_by(inbox.c.occurred_at, inbox.c.id)
+        )
+        with unavailable_on_failure("reading earlier events"), self._reader() as connection:
+            return [_row(found) for found in connection.execute(query)]
+
+    def held(self) -> Held:
+        """Pending events held behind dead letters of their subject: how many in all, and how
+        many each dead letter holds back (an event behind two dead letters counts for both)."""
+        pending = inbox.alias("held")
+        per_dead = (
+            select(_dead.c.id, func.count(pending.c.id))
+            .select_from(
+                _dead.join(
+                    pending,
+                    and_(
+                        _same_subject(_dead, pending),
+                        pending.c.state == "pending",
+                        _before(_dead, pending),
+                    ),
+                )
+            )
+            .where(_dead.c.state == "dead")
+            .group_by(_dead.c.id)
+        )
+        total = select(func.count()).select_from(inbox).where(inbox.c.state == "pending", _HELD)
+        with unavailable_on_failure("counting held events"), self._reader() as connection:
+            by_dead = {int(ident): int(count) for ident, count in connection.execute(per_dead)}
+            events = int(connection.execute(total).scalar_one())
+        return Held(events=events, by_dead_letter=by_dead)
 
     def get(self, inbox_id: int) -> InboxRow | None:
         with unavailable_on_failure("reading an event"), self._reader() as connection:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from csp_jira_sync.store.schema import triage_labels
+from csp_jira_sync.store.upsert import upsert
 from csp_jira_sync.triage.decide import DecidedBy, Memory
 
 
@@ -23,8 +24,4 @@ def remember_decision(
     conn: Connection, issue_key: str, activity_slug: str, decided_by: DecidedBy, now: datetime
 ) -> None:
     values = {"activity_slug": activity_slug, "decided_by": decided_by, "updated_at": now}
-    updated = conn.execute(
-        sa.update(triage_labels).where(triage_labels.c.issue_key == issue_key).values(**values)
-    )
-    if updated.rowcount == 0:
-        conn.execute(sa.insert(triage_labels).values(issue_key=issue_key, **values))
+    upsert(conn, triage_labels, {"issue_key": issue_key}, values)

@@ -1,0 +1,33 @@
+"""Insert-or-update as one statement (INSERT ... ON CONFLICT DO UPDATE) on both dialects.
+
+An UPDATE that finds no row followed by an INSERT races once several workers share a
+PostgreSQL store: both see no row, both insert, and one fails on the key. ON CONFLICT settles
+it inside the database, waiting on the other transaction's key when there is one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+
+def insert_for(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    # Both dialects spell "insert unless the key exists" the same way (ON CONFLICT).
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise ValueError(f"no single-statement upsert for the {dialect!r} database")
+
+
+def upsert(
+    conn: Connection, table: Table, key: Mapping[str, Any], values: Mapping[str, Any]
+) -> None:
+    """Insert `key` + `values` into `table`, or set `values` on the row `key` names (its
+    primary key or a unique constraint's columns)."""
+    statement = insert_for(conn.dialect.name, table).values({**key, **values})
+    conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_=dict(values)))
