@@ -61,6 +61,8 @@ class IssueDoc:
     priority: str | None
     assignee: UserRef | None
     reporter: UserRef | None
+    # When each of the issue's worklogs started (aware, UTC), for `worklogDate`.
+    worklog_started: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)
