@@ -201,3 +201,43 @@ def test_a_worklog_update_moves_it_in_the_feed(sandbox: RunningSandbox) -> None:
     assert page["values"] == [
         {"worklogId": int(worklog["id"]), "updatedTime": T0 + 5 * MINUTE, "properties": []}
     ]
+
+
+def test_data_center_has_no_worklog_move_nor_worklog_properties(sandbox_dc: RunningSandbox) -> None:
+    """Only Cloud's contract has the bulk move and worklog properties; Data Center 10.3's has
+    neither, so the sandbox in DC mode does not answer them."""
+    http = JiraHttp(sandbox_dc)
+    source = http.create()["key"]
+    target = http.create()["key"]
+    worklog = _log(http, source)
+    refused = http.post(
+        f"issue/{source}/worklog/move", json={"ids": [int(worklog["id"])], "issueIdOrKey": target}
+    )
+    assert refused.status_code in (404, 405)
+    assert [w["id"] for w in http.get(f"issue/{source}/worklog").json()["worklogs"]] == [
+        worklog["id"]
+    ]
+    properties = http.get(f"issue/{source}/worklog/{worklog['id']}/properties")
+    assert properties.status_code == 404
+
+
+def test_moving_worklogs_checks_what_it_is_given(sandbox: RunningSandbox) -> None:
+    http = JiraHttp(sandbox)
+    source = http.create()["key"]
+    target = http.create()["key"]
+    worklog = _log(http, source)
+    move = f"issue/{source}/worklog/move"
+    assert http.post(move, json={"ids": [], "issueIdOrKey": target}).status_code == 400
+    assert http.post(move, json={"ids": [int(worklog["id"])]}).status_code == 400
+    too_many = http.post(move, json={"ids": list(range(1, 5002)), "issueIdOrKey": target})
+    assert too_many.status_code == 400 and "5000" in too_many.json()["errorMessages"][0]
+    same = http.post(move, json={"ids": [int(worklog["id"])], "issueIdOrKey": source})
+    assert same.status_code == 400
+    nowhere = http.post(move, json={"ids": [int(worklog["id"])], "issueIdOrKey": "CSP-999"})
+    assert nowhere.status_code == 404
+    leave = http.post(
+        move,
+        params={"adjustEstimate": "manual"},
+        json={"ids": [int(worklog["id"])], "issueIdOrKey": target},
+    )
+    assert leave.status_code == 400
