@@ -453,19 +453,25 @@ def _worklog_date_clause(clause: Clause) -> Binder:
     def bind(ctx: JqlContext) -> Predicate:
         if op in (LT, LE, GT, GE):
             compare = _COMPARE[op]
-            start, _ = _date_bounds(values[0], ctx)
-            return lambda doc: any(compare(moment, start) for moment in doc.worklog_started)
-        ranges = [_date_bounds(value, ctx) for value in values]
+            start = _epoch_ms(_date_bounds(values[0], ctx)[0])
+            return lambda doc: any(compare(moment, start) for moment in doc.worklog_started_ms)
+        ranges = [
+            (_epoch_ms(lo), _epoch_ms(hi)) for lo, hi in (_date_bounds(v, ctx) for v in values)
+        ]
 
-        def on_one_of(moment: datetime) -> bool:
+        def on_one_of(moment: int) -> bool:
             return any(lo <= moment < hi for lo, hi in ranges)
 
         if op in (EQ, IN):
-            return lambda doc: any(on_one_of(moment) for moment in doc.worklog_started)
+            return lambda doc: any(on_one_of(moment) for moment in doc.worklog_started_ms)
         assert op in (NE, NOT_IN), op
-        return lambda doc: any(not on_one_of(moment) for moment in doc.worklog_started)
+        return lambda doc: any(not on_one_of(moment) for moment in doc.worklog_started_ms)
 
     return bind
+
+
+def _epoch_ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
 
 
 @lru_cache(maxsize=65536)

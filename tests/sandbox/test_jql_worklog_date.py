@@ -13,14 +13,19 @@ from jira_sandbox.server import RunningSandbox
 from tests.sandbox.jql_factory import BERLIN, context, issue, matching
 from tests.sandbox.sandbox_helpers import JiraHttp
 
-OCT_20 = datetime(2026, 10, 20, 9, tzinfo=UTC)
-NOV_10 = datetime(2026, 11, 10, 9, tzinfo=UTC)
-DEC_05 = datetime(2026, 12, 5, 9, tzinfo=UTC)
+
+def _ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
+
+
+OCT_20 = _ms(datetime(2026, 10, 20, 9, tzinfo=UTC))
+NOV_10 = _ms(datetime(2026, 11, 10, 9, tzinfo=UTC))
+DEC_05 = _ms(datetime(2026, 12, 5, 9, tzinfo=UTC))
 
 DOCS = [
-    issue(1, worklog_started=(OCT_20,)),
-    issue(2, worklog_started=(NOV_10,)),
-    issue(3, worklog_started=(OCT_20, DEC_05)),
+    issue(1, worklog_started_ms=(OCT_20,)),
+    issue(2, worklog_started_ms=(NOV_10,)),
+    issue(3, worklog_started_ms=(OCT_20, DEC_05)),
     issue(4),  # no worklogs
 ]
 
@@ -43,7 +48,7 @@ def test_not_equal_needs_a_worklog_on_another_date_and_no_worklogs_never_match()
 
 
 def test_worklog_dates_are_read_in_the_searchers_zone() -> None:
-    late = issue(5, worklog_started=(datetime(2026, 10, 31, 23, 30, tzinfo=UTC),))
+    late = issue(5, worklog_started_ms=(_ms(datetime(2026, 10, 31, 23, 30, tzinfo=UTC)),))
     # 00:30 on 1 November in Berlin.
     assert matching('worklogDate >= "2026/11/01"', [late], context(timezone=BERLIN)) == {"CSP-5"}
     assert matching('worklogDate >= "2026/11/01"', [late], context(timezone=UTC)) == set()
