@@ -40,7 +40,6 @@ LIST_BATCH = 1000  # POST /worklog/list takes at most 1,000 ids
 ISSUE_BATCH = 50  # ids per `id in (...)` search: Cloud reconciles at most 50 issues a call
 MONTH_FIELDS = ("labels", "summary", "worklog")
 ISSUE_FIELDS = ("labels", "summary")
-JIRA_TIME = "%Y-%m-%dT%H:%M:%S.%f%z"
 
 
 class WorklogGateway(Protocol):
@@ -292,15 +291,17 @@ def user_id(raw: dict[str, Any]) -> str:
 
 
 def parse_jira_time(value: Any) -> datetime:
+    """Jira's `2026-11-25T10:00:00.000+0000` (fromisoformat reads it since Python 3.11, some
+    twenty times faster than strptime: a month read parses two per worklog)."""
     if not isinstance(value, str):
         raise JiraPermanent(f"Jira returned a worklog time that is not text: {value!r}")
     try:
-        return datetime.strptime(value, JIRA_TIME)
+        parsed = datetime.fromisoformat(value)
     except ValueError:
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            raise JiraPermanent(f"Jira returned an unreadable worklog time: {value!r}") from None
+        raise JiraPermanent(f"Jira returned an unreadable worklog time: {value!r}") from None
+    if parsed.tzinfo is None:
+        raise JiraPermanent(f"Jira returned a worklog time without its offset: {value!r}")
+    return parsed
 
 
 def worklog_from(raw: dict[str, Any], issue_id: str | None = None) -> Worklog:

@@ -15,7 +15,12 @@ from zoneinfo import ZoneInfo
 import jira
 import pytest
 
-from csp_jira_sync.allowance.reading import JiraWorklogSource, month_jql, read_feed
+from csp_jira_sync.allowance.reading import (
+    JiraWorklogSource,
+    month_jql,
+    parse_jira_time,
+    read_feed,
+)
 from csp_jira_sync.errors import JiraPermanent
 from csp_jira_sync.jira.gateway import JiraGateway
 from jira_sandbox.server import RunningSandbox
@@ -31,6 +36,7 @@ CHICAGO = ZoneInfo("America/Chicago")
 @dataclass
 class Reader:
     running: RunningSandbox
+    gateway: JiraGateway
     source: JiraWorklogSource
     calls: Counter[str]
 
@@ -81,7 +87,7 @@ def _reader(
         observe=observe,
     )
     running.admin.freeze_clock(T0)
-    return Reader(running, JiraWorklogSource(gateway), calls)
+    return Reader(running, gateway, JiraWorklogSource(gateway), calls)
 
 
 MakeReader = Callable[..., Reader]
@@ -214,7 +220,7 @@ def test_a_new_reader_at_a_stored_cursor_reads_the_overlap_again(reader: Reader)
     reader.settle()
     cursor = reader.source.changes_since(0).next_since_ms
 
-    restarted = JiraWorklogSource(reader.source._gateway)
+    restarted = JiraWorklogSource(reader.gateway)
     assert [w.id for w in restarted.changes_since(cursor).updated] == [worklog["id"]]
 
 
@@ -390,7 +396,7 @@ def test_group_members_are_read_as_worklogs_name_their_authors(reader: Reader) -
 
 
 def test_group_members_are_paged(reader: Reader) -> None:
-    gateway = reader.source._gateway
+    gateway = reader.gateway
     names = [m["displayName"] for m in gateway.group_members("csp-staff", page_size=2)]
     assert sorted(names) == ["Alice Csp", "Bob Csp", "Chen Csp"]
     assert reader.calls["group_members"] == 2
@@ -426,3 +432,14 @@ def test_read_feed_follows_next_page_and_steps_past_a_saturated_millisecond() ->
     assert read.saturated == (5,)
     assert read.until_ms == 9
     assert [i for i, _ in read.items] == [1, 2, 2, 3, 4]
+
+
+def test_jira_times_keep_their_offset_and_a_time_without_one_is_refused() -> None:
+    assert parse_jira_time("2026-10-31T23:30:00.000-0500") == datetime(
+        2026, 11, 1, 4, 30, tzinfo=UTC
+    )
+    assert parse_jira_time("2026-10-31T23:30:00.000-0500").utcoffset() == timedelta(hours=-5)
+    with pytest.raises(JiraPermanent, match="without its offset"):
+        parse_jira_time("2026-10-31T23:30:00.000")
+    with pytest.raises(JiraPermanent, match="unreadable"):
+        parse_jira_time("31/10/2026")
