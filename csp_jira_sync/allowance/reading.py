@@ -4,8 +4,8 @@ Incremental (`changes_since`): `/worklog/updated` and `/worklog/deleted` page by
 changed worklogs' bodies 1,000 ids a call (`POST /worklog/list`) and the issues they are on one
 JQL search per batch of issue ids. What Jira does that shapes it:
 - both feeds include items stamped exactly `since` and withhold the last minute, so the next
-  cursor is where the feeds ended, read again next time (overlap); items already handed out at
-  that very millisecond are remembered and not fetched twice;
+  cursor is where the updated feed ended, read again next time (overlap); worklogs already
+  handed out at that very millisecond are remembered and not fetched twice;
 - a page of 1,000 items sharing one millisecond repeats forever when paged by time alone
   (tap-jira): the reader steps past that millisecond and finds the rest of its updates through
   the issues updated since then; deletions beyond such a page cannot be listed by Jira at all,
@@ -87,18 +87,40 @@ class FeedRead:
     saturated: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class Handed:
+    """The worklogs an incremental pass handed out that were updated exactly at the cursor it
+    returned: Jira's inclusive `since` shows them again to the pass that starts there."""
+
+    cursor_ms: int
+    updated_ids: frozenset[int]
+
+
 class JiraWorklogSource:
     """`WorklogSource` over the Jira gateway, on Cloud and Data Center."""
 
     def __init__(self, gateway: WorklogGateway) -> None:
         self._gateway = gateway
-        # (cursor ms, ids handed out at exactly that ms): the overlap Jira's inclusive `since`
-        # returns again is not fetched a second time by this process.
-        self._seen_at: tuple[int, frozenset[int]] = (-1, frozenset())
+        # What this process handed out at the last cursor, so that the overlap Jira returns
+        # again is not fetched or reported twice (see `changes_since`).
+        self._handed = Handed(cursor_ms=-1, updated_ids=frozenset())
 
     # -- incremental ---------------------------------------------------------------------
 
     def changes_since(self, since_ms: int) -> WorklogChanges:
+        """Changes from `since_ms` (inclusive) on, and the cursor to resume from.
+
+        The updated feed is read first, the deleted feed after it, and the next cursor is
+        where the *updated* feed ended. Each feed is complete up to a minute before it was
+        read, so the later deleted feed covers at least as far; moving the cursor to where the
+        deleted feed ended instead could skip an update stamped between the two reads.
+        Deletions past the cursor are reported again by the next pass: applying a deletion
+        twice changes nothing, while remembering them here would lose them if the caller
+        failed to apply this answer and asked again from the same cursor.
+
+        Worklogs updated exactly at the cursor were handed out by the pass that returned that
+        cursor, which the caller stores only once it has applied them; they are not fetched
+        again by this process (after a restart they are: harmless)."""
         if since_ms < 0:
             raise ValueError(f"the worklog cursor must be epoch milliseconds >= 0, not {since_ms}")
         updated = read_feed(self._gateway.worklogs_updated, since_ms)
@@ -109,31 +131,25 @@ class JiraWorklogSource:
                 "this millisecond and Jira cannot list the rest; recompute the month",
                 moment,
             )
-        seen_ms, seen_ids = self._seen_at
+        handed = self._handed if self._handed.cursor_ms == since_ms else None
         fresh_ids = list(
             dict.fromkeys(
                 worklog_id
                 for worklog_id, at in updated.items
-                if not (at == since_ms == seen_ms and worklog_id in seen_ids)
+                if not (handed and at == since_ms and worklog_id in handed.updated_ids)
             )
         )
         worklogs = {w.id: w for w in self._bodies(fresh_ids)}
         for moment in updated.saturated:
             for worklog in self._updated_at(moment):
                 worklogs.setdefault(worklog.id, worklog)
-        deleted_ids = tuple(
-            dict.fromkeys(
-                str(worklog_id)
-                for worklog_id, at in deleted.items
-                if not (at == since_ms == seen_ms and worklog_id in seen_ids)
-            )
-        )
+        deleted_ids = tuple(dict.fromkeys(str(worklog_id) for worklog_id, _ in deleted.items))
         issues = self.issues_by_id({w.issue_id for w in worklogs.values()})
-        next_ms = max(since_ms, updated.until_ms, deleted.until_ms)
-        at_next = frozenset(
-            worklog_id for worklog_id, at in (*updated.items, *deleted.items) if at == next_ms
+        next_ms = max(since_ms, updated.until_ms)
+        self._handed = Handed(
+            cursor_ms=next_ms,
+            updated_ids=frozenset(i for i, at in updated.items if at == next_ms),
         )
-        self._seen_at = (next_ms, at_next | seen_ids if next_ms == seen_ms else at_next)
         ordered = tuple(sorted(worklogs.values(), key=lambda w: (w.updated, int(w.id))))
         return WorklogChanges(
             updated=ordered,

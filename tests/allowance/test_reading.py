@@ -260,7 +260,7 @@ def test_deletions_beyond_a_full_page_in_one_millisecond_are_reported_not_stalle
         changes = reader.source.changes_since(cursor)
 
     assert len(changes.deleted_ids) == 1000  # all Jira can list for that millisecond
-    assert changes.next_since_ms > cursor
+    assert changes.next_since_ms == cursor  # nothing was updated since; the pass returned
     assert "allowance.deleted_feed_saturated" in caplog.text
 
 
@@ -443,3 +443,45 @@ def test_jira_times_keep_their_offset_and_a_time_without_one_is_refused() -> Non
         parse_jira_time("2026-10-31T23:30:00.000")
     with pytest.raises(JiraPermanent, match="unreadable"):
         parse_jira_time("31/10/2026")
+
+
+class ScriptedFeeds:
+    """Just the two feeds, as Jira answers them at one moment: for the cursor rule."""
+
+    deployment = "cloud"
+
+    def __init__(self, updated: list[tuple[int, int]], deleted: list[tuple[int, int]]) -> None:
+        self.feeds = {"updated": updated, "deleted": deleted}
+
+    def _page(self, name: str, since: int) -> dict[str, Any]:
+        items = [(i, at) for i, at in self.feeds[name] if at >= since]
+        return {
+            "values": [{"worklogId": i, "updatedTime": at} for i, at in items],
+            "until": items[-1][1] if items else since,
+            "lastPage": True,
+        }
+
+    def worklogs_updated(self, since_ms: int) -> dict[str, Any]:
+        return self._page("updated", since_ms)
+
+    def worklogs_deleted(self, since_ms: int) -> dict[str, Any]:
+        return self._page("deleted", since_ms)
+
+    def worklogs_by_ids(self, ids: Any) -> list[dict[str, Any]]:
+        return []  # every one of them deleted since: no body, no issue to look up
+
+
+def test_the_cursor_follows_the_updated_feed_and_deletions_past_it_come_again() -> None:
+    """The deleted feed is read after the updated feed, so it may reach further; a cursor
+    moved to its end could skip an update stamped between the two reads."""
+    feeds = ScriptedFeeds(updated=[(1, 100)], deleted=[(7, 150), (8, 200)])
+    source = JiraWorklogSource(feeds)  # type: ignore[arg-type]
+
+    first = source.changes_since(50)
+    assert first.next_since_ms == 100
+    assert first.deleted_ids == ("7", "8")
+    # Reported again: applying a deletion twice changes nothing, and a caller that failed to
+    # apply the first answer asks again from the same cursor.
+    again = source.changes_since(first.next_since_ms)
+    assert again.deleted_ids == ("7", "8")
+    assert again.next_since_ms == 100
