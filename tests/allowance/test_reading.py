@@ -485,3 +485,20 @@ def test_the_cursor_follows_the_updated_feed_and_deletions_past_it_come_again() 
     again = source.changes_since(first.next_since_ms)
     assert again.deleted_ids == ("7", "8")
     assert again.next_since_ms == 100
+
+
+def test_issues_are_read_through_the_cloud_index_lag(cloud_reader: Reader) -> None:
+    """Search trails writes on Cloud: an issue created a moment ago is not found by JQL yet.
+    The issues of changed worklogs are asked for with reconcileIssues, so it is found in the
+    same search, without a call of its own."""
+    cloud_reader.running.admin.set_knobs(indexLagMs=30 * MINUTE)
+    key = cloud_reader.issue("Just created", ["csp", "acme", "csp-patching"])["key"]
+    cloud_reader.log("csp.alice", key, "2026-11-20T09:00:00.000+0000")
+    cloud_reader.settle()
+    assert cloud_reader.as_user("csp-sync").jql(f"key = {key}") == []
+
+    [issue] = cloud_reader.source.changes_since(0).issues
+
+    assert (issue.key, issue.labels) == (key, ("acme", "csp", "csp-patching"))
+    assert cloud_reader.calls["get"] == 0
+    assert cloud_reader.calls["search"] == 1
