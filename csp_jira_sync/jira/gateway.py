@@ -400,8 +400,9 @@ class JiraGateway:
                 return
 
     def group_members(self, group: str, *, page_size: int = 50) -> Iterator[dict[str, Any]]:
-        """The active members of `group`, page by page (`/group/member`, both deployments).
-        A group that does not exist is Jira's 404, raised, never an empty group."""
+        """The members of `group`, deactivated ones included (someone who left mid-month
+        still logged that time), page by page (`/group/member`, both deployments). A group
+        that does not exist is Jira's 404, raised, never an empty group."""
         start = 0
         while True:
             page = self._send(
@@ -409,7 +410,12 @@ class JiraGateway:
                 "group/member",
                 operation="group_members",
                 idempotent=True,
-                params={"groupname": group, "startAt": start, "maxResults": page_size},
+                params={
+                    "groupname": group,
+                    "includeInactiveUsers": "true",
+                    "startAt": start,
+                    "maxResults": page_size,
+                },
             )
             members = page.get("values") or []
             yield from members

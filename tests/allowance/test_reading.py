@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -393,6 +393,20 @@ def test_group_members_are_read_as_worklogs_name_their_authors(reader: Reader) -
     counted = {w.author_name for w in read.worklogs if w.author_account_id in staff}
     assert len(staff) == 3
     assert counted == {"Alice Csp"}
+
+
+def test_deactivated_staff_stay_members_so_their_time_still_counts(reader: Reader) -> None:
+    """A CSP who left mid-month is deactivated in Jira; the hours they logged still count."""
+    state = reader.running.sandbox.state
+    chen = state.users["csp.chen"]
+    with state.lock:  # the sandbox's reset keeps its users: put Chen back afterwards
+        state.users["csp.chen"] = replace(chen, active=False)
+    try:
+        staff = reader.source.group_members("csp-staff")
+    finally:
+        with state.lock:
+            state.users["csp.chen"] = chen
+    assert len(staff) == 3
 
 
 def test_group_members_are_paged(reader: Reader) -> None:
