@@ -23,6 +23,8 @@ def _with_properties(call: Call) -> bool:
 
 
 async def list_issue_worklogs(call: Call) -> Response:
+    if not call.sandbox.is_cloud:
+        return await _all_issue_worklogs(call)
     with call.sandbox.state.lock:
         issue = call.issue()
         start = max(0, call.query_int("startAt", 0))
@@ -39,6 +41,18 @@ async def list_issue_worklogs(call: Call) -> Response:
         ]
     return json_response(
         {"startAt": start, "maxResults": size, "total": len(chosen), "worklogs": page}
+    )
+
+
+async def _all_issue_worklogs(call: Call) -> Response:
+    """Data Center 10.3's GET /issue/{id}/worklog takes no query parameters: every worklog of
+    the issue in one answer (its contract lists none; startAt and friends are Cloud's)."""
+    with call.sandbox.state.lock:
+        issue = call.issue()
+        expand = _with_properties(call)
+        page = [call.render.worklog(w, with_properties=expand) for w in issue.worklogs]
+    return json_response(
+        {"startAt": 0, "maxResults": len(page), "total": len(page), "worklogs": page}
     )
 
 

@@ -377,8 +377,16 @@ class JiraGateway:
         started_before_ms: int | None = None,
         page_size: int = 5000,
     ) -> Iterator[dict[str, Any]]:
-        """Every worklog of one issue, page by page (one call per page). Both bounds are
-        exclusive, as Jira's `startedAfter` and `startedBefore` are."""
+        """Every worklog of one issue, page by page (one call per page) on Cloud, where both
+        bounds are exclusive as Jira's `startedAfter` and `startedBefore` are. Data Center's
+        call takes no parameters: all the issue's worklogs in one answer, bounds ignored
+        (the caller filters)."""
+        if self.deployment == "datacenter":
+            everything = self._send(
+                "GET", f"issue/{issue_id}/worklog", operation="worklog_issue", idempotent=True
+            )
+            yield from everything.get("worklogs") or []
+            return
         start = 0
         while True:
             params: dict[str, Any] = {"startAt": start, "maxResults": page_size}

@@ -241,3 +241,17 @@ def test_moving_worklogs_checks_what_it_is_given(sandbox: RunningSandbox) -> Non
         json={"ids": [int(worklog["id"])], "issueIdOrKey": target},
     )
     assert leave.status_code == 400
+
+
+def test_data_center_lists_all_of_an_issues_worklogs_at_once(sandbox_dc: RunningSandbox) -> None:
+    """DC 10.3's GET /issue/{id}/worklog has no query parameters: Cloud's paging and start
+    filters are not there, and every worklog comes back."""
+    http = JiraHttp(sandbox_dc)
+    key = http.create()["key"]
+    for day in range(3):
+        _log(http, key, started=format_ms(T0 + day * 86_400_000))
+    page = http.get(
+        f"issue/{key}/worklog", params={"startAt": 1, "maxResults": 1, "startedAfter": T0}
+    ).json()
+    assert (page["startAt"], page["maxResults"], page["total"]) == (0, 3, 3)
+    assert len(page["worklogs"]) == 3
