@@ -1,6 +1,7 @@
 """Benchmark: reading CSP worklogs back from Jira for the allowance ledger (issue 8).
 
-Loads a Cloud sandbox through its state API (as bench_sandbox.py does) with one month of work,
+Loads a sandbox (Cloud on REST v3 by default, or Data Center on v2) through its state API (as
+bench_sandbox.py does) with one month of work,
 then reads it over real HTTP on loopback with `allowance.reading.JiraWorklogSource`:
 - a full month read (issues paged by worklogDate JQL with their embedded worklogs, an issue's
   own worklog pages only where the embedded list stopped at 20), side by side with the
@@ -14,6 +15,7 @@ slow the timed one; it includes the sandbox's response rendering, which shares t
 beside the process's peak RSS (sandbox data included).
 
 Run: .venv/bin/python bench/bench_allowance.py [--issues N] [--worklogs N] [--heavy N]
+     [--deployment cloud|datacenter]
 It prints the figures; it asserts nothing.
 """
 
@@ -111,18 +113,20 @@ def load(running: Any, counts: list[int]) -> float:
 
 
 def gateway_for(running: Any, counted: Counted) -> JiraGateway:
+    cloud = running.mode == "cloud"
+    version = "3" if cloud else "2"
     client = jira.JIRA(
         server=running.base_url,
         basic_auth=running.credentials("csp-sync"),
         get_server_info=False,
         max_retries=0,
-        options={"rest_api_version": "3", "check_update": False},
+        options={"rest_api_version": version, "check_update": False},
     )
     return JiraGateway(
         client,
         server=running.base_url,
-        api_version="3",
-        deployment="cloud",
+        api_version=version,
+        deployment="cloud" if cloud else "datacenter",
         observe=counted.observe,
     )
 
@@ -187,15 +191,16 @@ def main() -> None:
         default=75,
         help=f"issues with {HEAVY_WORKLOGS} worklogs in the month (past the 20 Jira embeds)",
     )
+    parser.add_argument("--deployment", choices=("cloud", "datacenter"), default="cloud")
     args = parser.parse_args()
     counts = worklog_counts(args.issues, args.worklogs, args.heavy)
     print(
-        f"Allowance reading benchmark (Cloud sandbox, REST v3, loopback): {len(counts):,} issues, "
+        f"Allowance reading benchmark ({args.deployment} sandbox, loopback): {len(counts):,} issues, "
         f"{sum(counts):,} worklogs in November 2026; {args.heavy} issues carry "
         f"{HEAVY_WORKLOGS} worklogs, the others {min(c for c in counts)}-"
         f"{max(c for c in counts if c != HEAVY_WORKLOGS)}"
     )
-    with start_sandbox(SandboxConfig(mode="cloud")) as running:
+    with start_sandbox(SandboxConfig(mode=args.deployment)) as running:
         seconds = load(running, counts)
         print(
             f"  loaded through the state API in {seconds:.1f} s; process peak RSS {rss_mb():.0f} MB"

@@ -267,6 +267,10 @@ def read_feed(fetch: Callable[[int], dict[str, Any]], since_ms: int) -> FeedRead
             # answer this very page again.
             saturated.append(last_ms)
             since = last_ms + 1
+            # That millisecond is settled (its items were visible, so it is past the withheld
+            # minute): the cursor may rest after it even if nothing follows, rather than
+            # bring the full page back on every pass.
+            until = max(until, since)
         else:
             since = max(since + 1, next_since(page, until))
 

@@ -448,6 +448,20 @@ def test_read_feed_follows_next_page_and_steps_past_a_saturated_millisecond() ->
     assert [i for i, _ in read.items] == [1, 2, 2, 3, 4]
 
 
+def test_after_a_saturated_millisecond_the_cursor_rests_past_it() -> None:
+    """Nothing after the full page (an empty last page says `until` 0, say): the feed still
+    ends a millisecond past it, so the next pass does not ask for the full page again."""
+    link = "https://j/rest/api/2/worklog/updated?since=5"
+    pages = {
+        5: {"values": [{"worklogId": 2, "updatedTime": 5}, {"worklogId": 3, "updatedTime": 5}],
+            "until": 5, "lastPage": False, "nextPage": link},
+        6: {"values": [], "until": 0, "lastPage": True},
+    }  # fmt: skip
+    read = read_feed(lambda since: pages[since], 5)
+    assert read.saturated == (5,)
+    assert read.until_ms == 6
+
+
 def test_jira_times_keep_their_offset_and_a_time_without_one_is_refused() -> None:
     assert parse_jira_time("2026-10-31T23:30:00.000-0500") == datetime(
         2026, 11, 1, 4, 30, tzinfo=UTC
