@@ -69,7 +69,7 @@ class SandboxApp:
             routes_meta.register(add)
             routes_issues.register(add)
             routes_issue_parts.register(add)
-            routes_worklogs.register(add)
+            routes_worklogs.register(add, cloud=sandbox.is_cloud)
             routes_search.register(add, cloud=sandbox.is_cloud)
         # Data Center serves attachment content outside the REST API.
         download = "/secure/attachment/{id}/{filename}"

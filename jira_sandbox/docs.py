@@ -49,6 +49,7 @@ def make_doc(state: SandboxState[Any], issue: Issue) -> IssueDoc:
         priority=priority.name if priority else None,
         assignee=user_ref(assignee) if assignee else None,
         reporter=user_ref(reporter) if reporter else None,
+        worklog_started_ms=tuple(w.started_ms for w in issue.worklogs),
     )
 
 

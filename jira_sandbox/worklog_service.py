@@ -265,3 +265,70 @@ def worklogs_by_ids(state: SandboxState[Any], body: Any) -> list[Worklog]:
         if worklog is not None:
             found.append(worklog)
     return found
+
+
+MOVE_LIMIT = 5000
+
+
+def move_worklogs(
+    state: SandboxState[Any], source: Issue, body: Any, params: Mapping[str, str]
+) -> None:
+    """Cloud's bulk move (`POST /issue/{id}/worklog/move`): the worklogs keep their ids and
+    move to the issue the body names. With adjustEstimate=auto the source's remaining estimate
+    grows and the destination's shrinks by the time moved.
+
+    Each moved worklog's `updated` becomes the time of the move and it is recorded again in
+    `/worklog/updated`, as an edit of its issue id would be. Atlassian's documentation says only
+    that no webhooks, notifications or history are produced; a reader that must not rely on this
+    re-reads the month by JQL, which finds the worklog on its new issue either way."""
+    if not isinstance(body, dict):
+        raise JiraApiError(400, [msg.INVALID_PAYLOAD])
+    ids = body.get("ids")
+    target_ref = body.get("issueIdOrKey")
+    if (
+        not isinstance(ids, list)
+        or not ids
+        or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+        or not isinstance(target_ref, str)
+        or not target_ref
+    ):
+        raise JiraApiError(
+            400,
+            [
+                "The request must carry 'ids', a non-empty list of worklog ids (integers), and "
+                "'issueIdOrKey', the destination issue."
+            ],
+        )
+    if len(ids) > MOVE_LIMIT:
+        raise JiraApiError(
+            400, [f"You can't move more than {MOVE_LIMIT} worklogs at once; got {len(ids)}."]
+        )
+    mode = params.get("adjustEstimate", "auto")
+    if mode not in ("auto", "leave"):
+        raise JiraApiError(400, [f"adjustEstimate must be one of auto, leave; got '{mode}'."])
+    target = state.issue(target_ref)
+    if target.id == source.id:
+        raise JiraApiError(400, ["The destination issue must differ from the source issue."])
+    on_source = {w.id: w for w in source.worklogs}
+    missing = [i for i in dict.fromkeys(ids) if i not in on_source]
+    if missing:
+        raise JiraApiError(
+            404,
+            [f"Worklogs {', '.join(map(str, missing))} are not on issue {source.key}."],
+        )
+    now = state.clock.now_ms()
+    moved = 0
+    for worklog_id in dict.fromkeys(ids):
+        worklog = on_source[worklog_id]
+        source.worklogs.remove(worklog)
+        target.worklogs.append(worklog)
+        worklog.issue_id = target.id
+        worklog.updated_ms = max(now, worklog.created_ms)
+        state.worklog_changed(worklog)
+        moved += worklog.time_spent_seconds
+    if mode == "auto":
+        if source.remaining_estimate is not None:
+            source.remaining_estimate += moved
+        _reduce(target, moved)
+    state.touch(source)
+    state.touch(target)

@@ -334,6 +334,103 @@ class JiraGateway:
             body=body,
         )
 
+    # -- worklogs and groups, for the allowance ledger ---------------------------------------
+
+    def worklogs_updated(self, since_ms: int) -> dict[str, Any]:
+        """One page of `/worklog/updated` from `since_ms` (inclusive; the last minute withheld)."""
+        page: dict[str, Any] = self._send(
+            "GET",
+            "worklog/updated",
+            operation="worklog_feed",
+            idempotent=True,
+            params={"since": since_ms},
+        )
+        return page
+
+    def worklogs_deleted(self, since_ms: int) -> dict[str, Any]:
+        """One page of `/worklog/deleted` from `since_ms` (inclusive; the last minute withheld)."""
+        page: dict[str, Any] = self._send(
+            "GET",
+            "worklog/deleted",
+            operation="worklog_feed",
+            idempotent=True,
+            params={"since": since_ms},
+        )
+        return page
+
+    def worklogs_by_ids(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """The worklogs with these ids (at most 1,000, Jira's limit); deleted ones are absent."""
+        found: list[dict[str, Any]] = self._send(
+            "POST",
+            "worklog/list",
+            operation="worklog_list",
+            idempotent=True,  # a read, even though it is a POST
+            body={"ids": list(ids)},
+        )
+        return found
+
+    def issue_worklogs(
+        self,
+        issue_id: str,
+        *,
+        started_after_ms: int | None = None,
+        started_before_ms: int | None = None,
+        page_size: int = 5000,
+    ) -> Iterator[dict[str, Any]]:
+        """Every worklog of one issue, page by page (one call per page) on Cloud, where both
+        bounds are exclusive as Jira's `startedAfter` and `startedBefore` are. Data Center's
+        call takes no parameters: all the issue's worklogs in one answer, bounds ignored
+        (the caller filters)."""
+        if self.deployment == "datacenter":
+            everything = self._send(
+                "GET", f"issue/{issue_id}/worklog", operation="worklog_issue", idempotent=True
+            )
+            yield from everything.get("worklogs") or []
+            return
+        start = 0
+        while True:
+            params: dict[str, Any] = {"startAt": start, "maxResults": page_size}
+            if started_after_ms is not None:
+                params["startedAfter"] = started_after_ms
+            if started_before_ms is not None:
+                params["startedBefore"] = started_before_ms
+            page = self._send(
+                "GET",
+                f"issue/{issue_id}/worklog",
+                operation="worklog_issue",
+                idempotent=True,
+                params=params,
+            )
+            worklogs = page.get("worklogs") or []
+            yield from worklogs
+            start += len(worklogs)
+            if not worklogs or start >= int(page.get("total", 0)):
+                return
+
+    def group_members(self, group: str, *, page_size: int = 50) -> Iterator[dict[str, Any]]:
+        """The members of `group`, deactivated ones included (someone who left mid-month
+        still logged that time), page by page (`/group/member`, both deployments). A group
+        that does not exist is Jira's 404, raised, never an empty group."""
+        start = 0
+        while True:
+            page = self._send(
+                "GET",
+                "group/member",
+                operation="group_members",
+                idempotent=True,
+                params={
+                    "groupname": group,
+                    "includeInactiveUsers": "true",
+                    "startAt": start,
+                    "maxResults": page_size,
+                },
+            )
+            members = page.get("values") or []
+            yield from members
+            start += len(members)
+            if not members or page.get("isLast", start >= int(page.get("total", 0))):
+                return
+
     # -- metadata, for `check --live` -------------------------------------------------------
 
     def project(self, key: str) -> dict[str, Any]:

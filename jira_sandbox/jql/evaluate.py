@@ -113,6 +113,8 @@ def _clause(clause: Clause) -> Binder:
     assert spec is not None, "validated before compiling"
     if spec.kind == Kind.TEXT:
         return _text_clause(spec, clause)
+    if spec.name == "worklogDate":
+        return _worklog_date_clause(clause)
     empty = _EMPTY_TESTS[spec.kind](spec)
     op = clause.operator
     if op == IS:
@@ -438,6 +440,38 @@ _RELATIONAL: dict[Kind, Callable[[FieldSpec, Callable[[Any, Any], bool], Value],
     Kind.KEY: _key_compare,
     Kind.NAME: _priority_compare,  # priority is the only NAME field with <, >
 }
+
+
+def _worklog_date_clause(clause: Clause) -> Binder:
+    """`worklogDate`: true when *some* worklog of the issue satisfies the clause, each clause on
+    its own, as Jira indexes one date per worklog (so `worklogDate >= A AND worklogDate < B`
+    also finds an issue with one worklog before A and another after B; readers filter).
+    `!=` / `NOT IN` hold when some worklog started outside the dates; no worklogs, no match."""
+    op = clause.operator
+    values = [i for i in operand_items(clause.operand) if not isinstance(i, EmptyValue)]
+
+    def bind(ctx: JqlContext) -> Predicate:
+        if op in (LT, LE, GT, GE):
+            compare = _COMPARE[op]
+            start = _epoch_ms(_date_bounds(values[0], ctx)[0])
+            return lambda doc: any(compare(moment, start) for moment in doc.worklog_started_ms)
+        ranges = [
+            (_epoch_ms(lo), _epoch_ms(hi)) for lo, hi in (_date_bounds(v, ctx) for v in values)
+        ]
+
+        def on_one_of(moment: int) -> bool:
+            return any(lo <= moment < hi for lo, hi in ranges)
+
+        if op in (EQ, IN):
+            return lambda doc: any(on_one_of(moment) for moment in doc.worklog_started_ms)
+        assert op in (NE, NOT_IN), op
+        return lambda doc: any(not on_one_of(moment) for moment in doc.worklog_started_ms)
+
+    return bind
+
+
+def _epoch_ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
 
 
 @lru_cache(maxsize=65536)

@@ -72,6 +72,9 @@ FIELDS: tuple[FieldSpec, ...] = (
         sortable=True,
         descending_by_default=True,
     ),
+    # Matches an issue when any of its worklogs started on a matching date (Jira's
+    # WorklogDateClauseQueryFactory); no IS EMPTY, and not sortable.
+    FieldSpec("worklogDate", Kind.DATE, _EQUALITY | _ORDERED, sortable=False),
     FieldSpec("resolution", Kind.NAME, _EQUALITY | _EMPTINESS, sortable=True),
     FieldSpec(
         "priority",

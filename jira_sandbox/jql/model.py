@@ -61,6 +61,9 @@ class IssueDoc:
     priority: str | None
     assignee: UserRef | None
     reporter: UserRef | None
+    # When each of the issue's worklogs started, epoch milliseconds, for `worklogDate` (plain
+    # ints: the doc is rebuilt on every write, and an issue may carry thousands of worklogs).
+    worklog_started_ms: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

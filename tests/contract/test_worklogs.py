@@ -132,3 +132,97 @@ def test_data_center_worklogs(dc_jira: jira.JIRA, dc_http: JiraHttp) -> None:
     assert [w.timeSpentSeconds for w in dc_jira.worklogs(key)] == [2700]
     assert dc_http.get("/rest/api/2/worklog/updated", params={"since": 0}).status_code == 200
     assert worklog.id
+
+
+def test_worklogs_move_to_another_issue_on_cloud(
+    cloud_jira: jira.JIRA, cloud_http: JiraHttp, sandbox: Any, jira_contract: ContractRecorder
+) -> None:
+    source = _estimated_issue(cloud_jira)
+    target = _estimated_issue(cloud_jira)
+    worklog = cloud_jira.add_worklog(source, timeSpent="2h", started=STARTED)
+    sandbox.admin.freeze_clock()
+    sandbox.admin.advance_clock(5 * 60_000)
+
+    moved = cloud_http.post(
+        f"/rest/api/2/issue/{source}/worklog/move",
+        json={"ids": [int(worklog.id)], "issueIdOrKey": target},
+    )
+    assert moved.status_code == 204, moved.text
+    assert cloud_jira.worklogs(source) == []
+    [arrived] = cloud_jira.worklogs(target)
+    assert (arrived.id, arrived.issueId) == (worklog.id, cloud_jira.issue(target).id)
+    # adjustEstimate=auto (the default): the hours go back to the source's estimate.
+    remaining = {
+        key: cloud_jira.issue(key, fields="timetracking").fields.timetracking
+        for key in (source, target)
+    }
+    assert remaining[source].remainingEstimateSeconds == 8 * 3600
+    assert remaining[target].remainingEstimateSeconds == 6 * 3600
+    # The move is a change of the worklog: it is in /worklog/updated again, at the move.
+    sandbox.admin.advance_clock(2 * 60_000)
+    since = int(datetime.fromisoformat(arrived.updated.replace("+0000", "+00:00")).timestamp())
+    feed = cloud_http.get("/rest/api/2/worklog/updated", params={"since": since * 1000}).json()
+    assert int(worklog.id) in [v["worklogId"] for v in feed["values"]]
+
+    not_there = cloud_http.post(
+        f"/rest/api/2/issue/{source}/worklog/move",
+        json={"ids": [int(worklog.id)], "issueIdOrKey": target},
+    )
+    assert not_there.status_code == 404
+    assert ("POST", "/rest/api/2/issue/{issueIdOrKey}/worklog/move") in jira_contract.operations()
+
+
+def test_worklog_properties_on_cloud(cloud_jira: jira.JIRA, cloud_http: JiraHttp) -> None:
+    key = new_issue(cloud_jira).key
+    worklog = cloud_jira.add_worklog(key, timeSpent="1h", started=STARTED)
+    base = f"/rest/api/2/issue/{key}/worklog/{worklog.id}/properties"
+
+    assert cloud_http.put(f"{base}/csp.ledger", json={"counted": True}).status_code == 201
+    assert cloud_http.put(f"{base}/csp.ledger", json={"counted": False}).status_code == 200
+    assert cloud_http.get(base).json()["keys"][0]["key"] == "csp.ledger"
+    assert cloud_http.get(f"{base}/csp.ledger").json() == {
+        "key": "csp.ledger",
+        "value": {"counted": False},
+    }
+    listed = cloud_http.post(
+        "/rest/api/2/worklog/list",
+        params={"expand": "properties"},
+        json={"ids": [int(worklog.id)]},
+    ).json()
+    assert listed[0]["properties"] == [{"key": "csp.ledger", "value": {"counted": False}}]
+    assert cloud_http.delete(f"{base}/csp.ledger").status_code == 204
+    assert cloud_http.get(f"{base}/csp.ledger").status_code == 404
+
+
+def test_the_embedded_worklog_list_stops_at_twenty_with_its_total(
+    cloud_jira: jira.JIRA, cloud_http: JiraHttp, dc_jira: jira.JIRA, dc_http: JiraHttp
+) -> None:
+    for client, http in ((cloud_jira, cloud_http), (dc_jira, dc_http)):
+        key = new_issue(client).key
+        for day in range(1, 23):
+            client.add_worklog(key, timeSpent="10m", started=STARTED.replace(day=day))
+        embedded = http.get(f"/rest/api/2/issue/{key}", params={"fields": "worklog"}).json()
+        worklog = embedded["fields"]["worklog"]
+        assert (worklog["startAt"], worklog["maxResults"], worklog["total"]) == (0, 20, 22)
+        assert len(worklog["worklogs"]) == 20
+
+
+def test_issues_are_searched_by_worklog_date_on_both_deployments(
+    cloud_jira: jira.JIRA, cloud_http: JiraHttp, dc_jira: jira.JIRA, dc_http: JiraHttp
+) -> None:
+    cloud_key = new_issue(cloud_jira).key
+    cloud_jira.add_worklog(cloud_key, timeSpent="1h", started=STARTED)
+    dc_key = new_issue(dc_jira).key
+    dc_jira.add_worklog(dc_key, timeSpent="1h", started=STARTED)
+    jql = 'worklogDate >= "2026/11/24" AND worklogDate < "2026/11/27"'
+
+    found = cloud_http.post(
+        "/rest/api/2/search/jql",
+        json={"jql": jql, "fields": ["labels", "summary", "worklog"], "reconcileIssues": []},
+    ).json()
+    assert [i["key"] for i in found["issues"]] == [cloud_key]
+    assert found["issues"][0]["fields"]["worklog"]["total"] == 1
+    dc_found = dc_http.get(
+        "/rest/api/2/search", params={"jql": jql, "fields": "labels,summary,worklog"}
+    ).json()
+    assert [i["key"] for i in dc_found["issues"]] == [dc_key]

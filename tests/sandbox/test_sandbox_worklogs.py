@@ -201,3 +201,57 @@ def test_a_worklog_update_moves_it_in_the_feed(sandbox: RunningSandbox) -> None:
     assert page["values"] == [
         {"worklogId": int(worklog["id"]), "updatedTime": T0 + 5 * MINUTE, "properties": []}
     ]
+
+
+def test_data_center_has_no_worklog_move_nor_worklog_properties(sandbox_dc: RunningSandbox) -> None:
+    """Only Cloud's contract has the bulk move and worklog properties; Data Center 10.3's has
+    neither, so the sandbox in DC mode does not answer them."""
+    http = JiraHttp(sandbox_dc)
+    source = http.create()["key"]
+    target = http.create()["key"]
+    worklog = _log(http, source)
+    refused = http.post(
+        f"issue/{source}/worklog/move", json={"ids": [int(worklog["id"])], "issueIdOrKey": target}
+    )
+    assert refused.status_code in (404, 405)
+    assert [w["id"] for w in http.get(f"issue/{source}/worklog").json()["worklogs"]] == [
+        worklog["id"]
+    ]
+    properties = http.get(f"issue/{source}/worklog/{worklog['id']}/properties")
+    assert properties.status_code == 404
+
+
+def test_moving_worklogs_checks_what_it_is_given(sandbox: RunningSandbox) -> None:
+    http = JiraHttp(sandbox)
+    source = http.create()["key"]
+    target = http.create()["key"]
+    worklog = _log(http, source)
+    move = f"issue/{source}/worklog/move"
+    assert http.post(move, json={"ids": [], "issueIdOrKey": target}).status_code == 400
+    assert http.post(move, json={"ids": [int(worklog["id"])]}).status_code == 400
+    too_many = http.post(move, json={"ids": list(range(1, 5002)), "issueIdOrKey": target})
+    assert too_many.status_code == 400 and "5000" in too_many.json()["errorMessages"][0]
+    same = http.post(move, json={"ids": [int(worklog["id"])], "issueIdOrKey": source})
+    assert same.status_code == 400
+    nowhere = http.post(move, json={"ids": [int(worklog["id"])], "issueIdOrKey": "CSP-999"})
+    assert nowhere.status_code == 404
+    leave = http.post(
+        move,
+        params={"adjustEstimate": "manual"},
+        json={"ids": [int(worklog["id"])], "issueIdOrKey": target},
+    )
+    assert leave.status_code == 400
+
+
+def test_data_center_lists_all_of_an_issues_worklogs_at_once(sandbox_dc: RunningSandbox) -> None:
+    """DC 10.3's GET /issue/{id}/worklog has no query parameters: Cloud's paging and start
+    filters are not there, and every worklog comes back."""
+    http = JiraHttp(sandbox_dc)
+    key = http.create()["key"]
+    for day in range(3):
+        _log(http, key, started=format_ms(T0 + day * 86_400_000))
+    page = http.get(
+        f"issue/{key}/worklog", params={"startAt": 1, "maxResults": 1, "startedAfter": T0}
+    ).json()
+    assert (page["startAt"], page["maxResults"], page["total"]) == (0, 3, 3)
+    assert len(page["worklogs"]) == 3

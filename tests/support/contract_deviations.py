@@ -325,13 +325,15 @@ WRITTEN_WITHOUT_BODY: Final = EmptyBody(
     methods=frozenset({"PUT", "POST"}),
     paths=_v2_and_v3(
         "/rest/api/{v}/issue/{issueIdOrKey}/properties/{propertyKey}",
+        "/rest/api/{v}/issue/{issueIdOrKey}/worklog/{worklogId}/properties/{propertyKey}",
         "/rest/api/{v}/issueLink",
     ),
     statuses=frozenset({200, 201}),
     reason=(
-        "The file declares an untyped JSON body for 200/201 of PUT issue property and 201 of "
-        "POST issueLink; Jira answers both with an empty body (the property or link is read back "
-        "with GET). An empty answer passes; a body is still checked as JSON."
+        "The file declares an untyped JSON body for 200/201 of PUT issue and worklog property "
+        "and 201 of POST issueLink; Jira answers them with an empty body (entity properties "
+        "share one resource in Jira; the property or link is read back with GET). An empty "
+        "answer passes; a body is still checked as JSON."
     ),
 )
 
