@@ -53,12 +53,15 @@ class App:
         progress: Callable[[int, int], None] | None = None,
         poll: float = 0.05,
     ) -> None:
-        """Block until the running worker has nothing pending (deferred events included),
+        """Block until the running worker has nothing pending it can deliver (deferred events
+        included; events held behind a dead letter wait for an operator, so they do not count),
         waking it on each look. Raises TimeoutError with the queue's depth when it does not."""
         deadline = time.monotonic() + timeout
         total = max(1, sum(self.store.depth().values()))
         while time.monotonic() < deadline:
             pending = self.store.depth().get("pending", 0)
+            if pending:
+                pending = max(0, pending - self.store.held().events)
             if progress is not None:
                 progress(total - pending, total)
             if pending == 0:

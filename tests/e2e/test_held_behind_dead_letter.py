@@ -50,6 +50,8 @@ def test_a_refused_open_holds_its_later_events_until_it_is_requeued(
         [dead] = store.dead_letters()
         assert dead.event_id == "esc-open" and "priority" in (dead.last_error or "").lower()
         assert store.held().by_dead_letter == {dead.id: 3}
+        # Held events wait for an operator: waiting for the queue to drain does not wait them out.
+        daemon.drain(timeout=5)
     assert sandbox.admin.issues() == []  # nothing was applied behind the refused open
 
     # The operator fixes the mapping, restarts the daemon and requeues the dead letter.
