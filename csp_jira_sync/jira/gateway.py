@@ -17,6 +17,7 @@ import requests
 
 from csp_jira_sync.errors import JiraError, JiraPermanent
 from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueLink, IssueRef
+from csp_jira_sync.jira.port import Gateway
 from csp_jira_sync.jira.retry import RetryPolicy
 from csp_jira_sync.jira.text import fit_description, from_adf, to_adf
 from csp_jira_sync.settings import Settings
@@ -421,3 +422,7 @@ def connect(settings: Settings, *, observe: CallObserver | None = None) -> JiraG
         ),
         observe=observe,
     )
+
+
+# mypy proves here that the concrete gateway satisfies the Protocol the core depends on.
+_SATISFIES_PORT: type[Gateway] = JiraGateway
