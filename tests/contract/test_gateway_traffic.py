@@ -76,8 +76,8 @@ def test_the_gateways_calls_keep_the_contract(
     found = gateway.get_issue(incident)
     assert found.status == "In Progress"
     assert set(found.labels) == {label, "csp-triaged"}
-    assert "High" in gateway.names("priority")
-    assert gateway.project("CSP")["key"] == "CSP"
+    assert "High" in {p["name"] for p in gateway.read("priority")}
+    assert gateway.read("project/CSP")["key"] == "CSP"
     assert {
         ("POST", f"/rest/api/{api_version}/issue"),
         ("PUT", f"/rest/api/{api_version}/issue/{{issueIdOrKey}}"),

@@ -1,0 +1,201 @@
+"""`check --live` as a function over a reader of Jira's metadata: every check runs and reports its
+own row, a failed call fails only the rows that needed it, and the older create metadata is read
+where the paged one answers 404. Jira's answers here are the shapes the DC 8.x and Cloud
+documentation give; the sandbox runs follow in tests/cli/test_check_live.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from csp_jira_sync.config.mappings import Mappings, load_mappings
+from csp_jira_sync.errors import JiraError, JiraPermanent, JiraTransient
+from csp_jira_sync.runtime.live_check import LiveCheck, Params, run_live_checks
+
+ROOT = Path(__file__).resolve().parents[2]
+NOT_FOUND = JiraPermanent("check: Jira answered 404: Issue Does Not Exist", status=404)
+
+TYPES = [
+    {"id": "1", "name": "Incident"},
+    {"id": "2", "name": "Service Request"},
+    {"id": "3", "name": "Task"},
+    {"id": "4", "name": "Report"},
+    {"id": "5", "name": "Problem"},
+]
+FIELDS = [
+    {"fieldId": f, "required": f in {"summary", "issuetype", "project"}}
+    for f in ("project", "issuetype", "summary", "description", "labels", "priority")
+]
+
+
+def jira() -> dict[str, Any]:
+    """A Jira that has everything the shipped mappings name (paged create metadata)."""
+    answers: dict[str, Any] = {
+        "serverInfo": {"deploymentType": "Server", "version": "9.12.0"},
+        "myself": {"displayName": "CSP Sync"},
+        "project/CSP": {"key": "CSP", "name": "Client Service Partner"},
+        "project": [{"key": "CSP"}, {"key": "OPS"}],
+        "issue/createmeta/CSP/issuetypes": {"values": TYPES, "isLast": True},
+        "priority": [{"name": n} for n in ("Highest", "High", "Medium", "Low")],
+        "project/CSP/statuses": [
+            {
+                "name": "Incident",
+                "statuses": [{"name": s} for s in ("To Do", "In Progress", "Done")],
+            }
+        ],
+        "issueLinkType": {"issueLinkTypes": [{"name": "Relates"}, {"name": "Blocks"}]},
+    }
+    for t in TYPES:
+        answers[f"issue/createmeta/CSP/issuetypes/{t['id']}"] = {"values": FIELDS, "isLast": True}
+    return answers
+
+
+class Reader:
+    def __init__(self, answers: dict[str, Any]) -> None:
+        self.answers = answers
+        self.calls: list[str] = []
+
+    def read(self, path: str, params: Params | None = None) -> Any:
+        self.calls.append(path)
+        answer = self.answers.get(path, NOT_FOUND)
+        if isinstance(answer, JiraError):
+            raise answer
+        return answer
+
+    def call_text(self, path: str, params: Params | None = None) -> str:
+        return f"GET /rest/api/2/{path}"
+
+
+@pytest.fixture(scope="module")
+def mappings() -> Mappings:
+    return load_mappings(ROOT / "mappings")
+
+
+def run(answers: dict[str, Any], mappings: Mappings, **kw: Any) -> dict[str, LiveCheck]:
+    rows = run_live_checks(
+        Reader(answers), project=kw.get("project", "CSP"), auth="basic", mappings=mappings
+    )
+    return {r.check: r for r in rows}
+
+
+def test_a_jira_with_everything_passes_every_row(mappings: Mappings) -> None:
+    rows = run(jira(), mappings)
+    assert [name for name, row in rows.items() if not row.ok] == []
+    assert {
+        "issue type Incident (escalation)",
+        "issue type Service Request (request)",
+        "issue type Report (report)",
+        "issue type Problem (problem)",
+        "issue type Task (allowance)",
+        "create screen Incident",
+        "create screen Service Request",
+        "priority Highest (sev1)",
+        "status In Progress (acknowledged)",
+        "link type Relates (reopened escalations)",
+    } <= set(rows)
+
+
+def test_a_missing_issue_type_names_the_mapping_and_lists_what_the_project_has(
+    mappings: Mappings,
+) -> None:
+    answers = jira()
+    answers["issue/createmeta/CSP/issuetypes"] = {"values": TYPES[:1] + TYPES[2:], "isLast": True}
+    row = run(answers, mappings)["issue type Service Request (request)"]
+    assert not row.ok
+    assert "request in mappings/issue_types.yaml" in row.detail
+    assert row.offers == ("Incident", "Problem", "Report", "Task")
+    assert row.call == "GET /rest/api/2/issue/createmeta/CSP/issuetypes (paged)"
+
+
+def test_the_older_create_metadata_is_read_where_the_paged_one_answers_404(
+    mappings: Mappings,
+) -> None:
+    answers = jira()
+    del answers["issue/createmeta/CSP/issuetypes"]
+    fields = {f["fieldId"]: {"required": f["required"]} for f in FIELDS}
+    answers["issue/createmeta"] = {
+        "projects": [
+            {"key": "CSP", "issuetypes": [{**t, "fields": fields} for t in TYPES if t["id"] < "4"]}
+        ]
+    }
+    reader = Reader(answers)
+    rows = {
+        r.check: r for r in run_live_checks(reader, project="CSP", auth="basic", mappings=mappings)
+    }
+    assert rows["issue type Incident (escalation)"].ok
+    assert rows["create screen Incident"].ok
+    assert not rows["issue type Report (report)"].ok
+    assert rows["issue type Report (report)"].offers == ("Incident", "Service Request", "Task")
+    assert "→ 404, then GET /rest/api/2/issue/createmeta" in rows["create screen Incident"].call
+    # The older metadata carries the fields: no per-type call.
+    assert not any(c.startswith("issue/createmeta/CSP/issuetypes/") for c in reader.calls)
+
+
+def test_a_failed_call_fails_only_the_rows_that_needed_it(mappings: Mappings) -> None:
+    answers = jira()
+    answers["priority"] = JiraTransient("check: Jira answered 503", status=503)
+    answers["project/CSP/statuses"] = {"unexpected": "shape"}
+    rows = run(answers, mappings)
+    failed = {name for name, row in rows.items() if not row.ok}
+    assert failed == {
+        "priority Highest (sev1)",
+        "priority High (sev2)",
+        "priority Medium (sev3)",
+        "priority Low (sev4)",
+        "statuses",
+    }
+    assert rows["priority High (sev2)"].answer == "check: Jira answered 503"
+    assert "does not understand" in rows["statuses"].detail
+
+
+def test_an_unknown_project_lists_the_projects_there_are_and_the_rest_still_runs(
+    mappings: Mappings,
+) -> None:
+    rows = run(jira(), mappings, project="NOPE")
+    assert rows["project NOPE"].offers == ("CSP", "OPS")
+    assert "404" in rows["project NOPE"].answer
+    assert (
+        rows["priority Highest (sev1)"].ok and rows["link type Relates (reopened escalations)"].ok
+    )
+    assert not rows["issue type Incident (escalation)"].ok
+
+
+def test_a_status_missing_from_the_workflow_lists_the_workflows_statuses(
+    mappings: Mappings,
+) -> None:
+    answers = jira()
+    answers["project/CSP/statuses"] = [
+        {"name": "Incident", "statuses": [{"name": s} for s in ("Open", "In Progress", "Done")]}
+    ]
+    row = run(answers, mappings)["status To Do (reopened)"]
+    assert not row.ok and row.offers == ("Done", "In Progress", "Open")
+    assert "statuses` in mappings/escalation.yaml" in row.detail
+
+
+def test_a_create_screen_without_a_field_the_daemon_sets_says_which(mappings: Mappings) -> None:
+    answers = jira()
+    answers["issue/createmeta/CSP/issuetypes/1"] = {
+        "values": [f for f in FIELDS if f["fieldId"] != "priority"],
+        "isLast": True,
+    }
+    rows = run(answers, mappings)
+    assert "not on the screen: priority" in rows["create screen Incident"].detail
+    assert rows["create screen Service Request"].ok  # requests set no priority
+
+
+def test_paged_metadata_is_read_to_the_last_page(mappings: Mappings) -> None:
+    pages = [{"values": TYPES[:2], "total": 5}, {"values": TYPES[2:], "total": 5}]
+
+    class Paged(Reader):
+        def read(self, path: str, params: Params | None = None) -> Any:
+            if path == "issue/createmeta/CSP/issuetypes":
+                return pages[0 if not params or not params.get("startAt") else 1]
+            return super().read(path, params)
+
+    rows = {
+        r.check: r
+        for r in run_live_checks(Paged(jira()), project="CSP", auth="basic", mappings=mappings)
+    }
+    assert rows["issue type Problem (problem)"].ok
