@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,8 @@ def check(
             project=settings.jira_project,
             auth=settings.jira_auth,
             mappings=mappings,
+            now=datetime.now(UTC),
+            deployment=settings.jira_deployment,
         )
     ok = all(passed for _, passed, _ in rows) and all(c.ok for c in in_jira)
     if fmt is Format.json:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from csp_jira_sync.config.mappings import Mappings
@@ -21,6 +22,8 @@ from csp_jira_sync.errors import JiraError
 
 Params = Mapping[str, str | int]
 
+# How far back the triage pass's first search looks (triage/job.py: first_look_back).
+TRIAGE_LOOK_BACK = timedelta(days=30)
 # What the daemon sets when it creates an issue, and what Jira fills in itself.
 SET_ON_CREATE = frozenset({"summary", "description", "labels"})
 # Named by the create call itself; some Jira imitations leave them out of the metadata.
@@ -406,8 +409,73 @@ def check_components(calls: Calls, project: str, mappings: Mappings) -> list[Liv
     )
 
 
+def check_search(calls: Calls, project: str, deployment: str, now: datetime) -> list[LiveCheck]:
+    """The searches the daemon depends on, as it makes them: the triage pass's JQL with an
+    epoch-millisecond date (dates without an offset are read in the Jira user's time zone:
+    airbyte #48492), and then an issue read by its id, as every comment and transition
+    addresses issues (keys change when an issue moves: jiralert #159)."""
+    if deployment == "auto":
+        info = calls.get("serverInfo")
+        kind = "" if info.failed else str(info.value.get("deploymentType", ""))
+        deployment = "cloud" if kind.lower() == "cloud" else "datacenter"
+    path = "search/jql" if deployment == "cloud" else "search"
+    since = int((now - TRIAGE_LOOK_BACK).timestamp() * 1000)
+    jql = f"project = {project} AND updated >= {since} ORDER BY updated DESC"
+    found = calls.get(path, {"jql": jql, "maxResults": 1, "fields": "summary"})
+    issues = [] if found.failed else list(found.value.get("issues", []))
+    rows = [
+        LiveCheck(
+            "search with an epoch-millisecond date (triage)",
+            not found.failed,
+            "the JQL the triage pass runs works"
+            if not found.failed
+            else "this Jira refuses `updated >= <epoch ms>`, which the triage pass searches with",
+            found.call,
+            found.said(f"{len(issues)} issue" + ("" if len(issues) == 1 else "s")),
+        )
+    ]
+    if not issues:
+        anyone = calls.get(
+            path, {"jql": f"project = {project} ORDER BY created DESC", "maxResults": 1,
+                   "fields": "summary"}
+        )  # fmt: skip
+        issues = [] if anyone.failed else list(anyone.value.get("issues", []))
+    if not issues:
+        rows.append(
+            LiveCheck(
+                "issues addressed by id",
+                True,
+                f"not checked: no issue in project {project} to read",
+                found.call,
+                "0 issues",
+            )
+        )
+        return rows
+    first = issues[0]
+    by_id = calls.get(f"issue/{first['id']}", {"fields": "summary"})
+    rows.append(
+        LiveCheck(
+            "issues addressed by id",
+            not by_id.failed,
+            f"{first.get('key', '')} read by its id {first['id']}"
+            if not by_id.failed
+            else f"{first.get('key', '')} cannot be read by its id {first['id']}: comments, "
+            "transitions and label edits address issues by id and would fail",
+            by_id.call,
+            by_id.said(str(by_id.value.get("key", "")) if not by_id.failed else ""),
+        )
+    )
+    return rows
+
+
 def run_live_checks(
-    reader: MetaReader, *, project: str, auth: str, mappings: Mappings
+    reader: MetaReader,
+    *,
+    project: str,
+    auth: str,
+    mappings: Mappings,
+    now: datetime,
+    deployment: str = "auto",
 ) -> list[LiveCheck]:
     """Every check, in order; none stops another. A check that meets an answer of a shape it
     does not understand fails its own row with what it met."""
@@ -443,6 +511,7 @@ def run_live_checks(
             ),
         ),
         ("components", lambda: check_components(calls, project, mappings)),
+        ("search", lambda: check_search(calls, project, deployment, now)),
     ]
     rows: list[LiveCheck] = []
     for name, step in steps:

@@ -5,6 +5,7 @@ documentation give; the sandbox runs follow in tests/cli/test_check_live.py."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from csp_jira_sync.errors import JiraError, JiraPermanent, JiraTransient
 from csp_jira_sync.runtime.live_check import LiveCheck, Params, run_live_checks
 
 ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 NOT_FOUND = JiraPermanent("check: Jira answered 404: Issue Does Not Exist", status=404)
 
 TYPES = [
@@ -46,6 +48,8 @@ def jira() -> dict[str, Any]:
             }
         ],
         "issueLinkType": {"issueLinkTypes": [{"name": "Relates"}, {"name": "Blocks"}]},
+        "search": {"issues": [{"id": "10001", "key": "CSP-1"}], "total": 1},
+        "issue/10001": {"id": "10001", "key": "CSP-1"},
     }
     for t in TYPES:
         answers[f"issue/createmeta/CSP/issuetypes/{t['id']}"] = {"values": FIELDS, "isLast": True}
@@ -75,7 +79,7 @@ def mappings() -> Mappings:
 
 def run(answers: dict[str, Any], mappings: Mappings, **kw: Any) -> dict[str, LiveCheck]:
     rows = run_live_checks(
-        Reader(answers), project=kw.get("project", "CSP"), auth="basic", mappings=mappings
+        Reader(answers), project=kw.get("project", "CSP"), auth="basic", mappings=mappings, now=NOW
     )
     return {r.check: r for r in rows}
 
@@ -122,7 +126,8 @@ def test_the_older_create_metadata_is_read_where_the_paged_one_answers_404(
     }
     reader = Reader(answers)
     rows = {
-        r.check: r for r in run_live_checks(reader, project="CSP", auth="basic", mappings=mappings)
+        r.check: r
+        for r in run_live_checks(reader, project="CSP", auth="basic", mappings=mappings, now=NOW)
     }
     assert rows["issue type Incident (escalation)"].ok
     assert rows["create screen Incident"].ok
@@ -196,6 +201,44 @@ def test_paged_metadata_is_read_to_the_last_page(mappings: Mappings) -> None:
 
     rows = {
         r.check: r
-        for r in run_live_checks(Paged(jira()), project="CSP", auth="basic", mappings=mappings)
+        for r in run_live_checks(
+            Paged(jira()), project="CSP", auth="basic", mappings=mappings, now=NOW
+        )
     }
     assert rows["issue type Problem (problem)"].ok
+
+
+def test_the_triage_search_is_made_with_an_epoch_millisecond_date_and_an_issue_is_read_by_id(
+    mappings: Mappings,
+) -> None:
+    reader = Reader(jira())
+    calls: list[tuple[str, Params | None]] = []
+    read = reader.read
+
+    def recording(path: str, params: Params | None = None) -> Any:
+        calls.append((path, params))
+        return read(path, params)
+
+    reader.read = recording  # type: ignore[method-assign]
+    rows = {
+        r.check: r
+        for r in run_live_checks(reader, project="CSP", auth="basic", mappings=mappings, now=NOW)
+    }
+    assert rows["search with an epoch-millisecond date (triage)"].ok
+    assert rows["issues addressed by id"].ok
+    [(_, params)] = [c for c in calls if c[0] == "search"]
+    since = int(datetime(2026, 11, 1, 12, 0, tzinfo=UTC).timestamp() * 1000)
+    assert params is not None and f"updated >= {since}" in str(params["jql"])
+
+
+def test_a_jira_that_cannot_read_epoch_dates_or_ids_fails_those_rows(mappings: Mappings) -> None:
+    answers = jira()
+    answers["search"] = JiraTransient("check: Jira answered 500", status=500)
+    del answers["issue/10001"]
+    rows = run(answers, mappings)
+    assert not rows["search with an epoch-millisecond date (triage)"].ok
+    assert rows["issues addressed by id"].ok  # nothing found to read: not checked
+    answers["search"] = {"issues": [{"id": "10001", "key": "CSP-1"}], "total": 1}
+    rows = run(answers, mappings)
+    assert not rows["issues addressed by id"].ok
+    assert "CSP-1 cannot be read by its id 10001" in rows["issues addressed by id"].detail
