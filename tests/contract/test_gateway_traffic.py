@@ -6,13 +6,17 @@ deployment is given to the recorder), and driven through the calls the daemon ma
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import jira
 import pytest
 
+from csp_jira_sync.config.mappings import load_mappings
 from csp_jira_sync.jira.gateway import JiraGateway
 from csp_jira_sync.jira.model import IssueDraft, IssueLink
+from csp_jira_sync.runtime.live_check import run_live_checks
 from tests.contract.clients import SYNC_AUTH
 from tests.contract.issues import unique_label
 from tests.support.contract import ContractRecorder, Deployment
@@ -81,4 +85,36 @@ def test_the_gateways_calls_keep_the_contract(
     assert {
         ("POST", f"/rest/api/{api_version}/issue"),
         ("PUT", f"/rest/api/{api_version}/issue/{{issueIdOrKey}}"),
+    } <= jira_contract.operations()
+
+
+@pytest.mark.parametrize(
+    ("deployment", "api_version"),
+    [(Deployment.CLOUD, "2"), (Deployment.CLOUD, "3"), (Deployment.DATA_CENTER, "2")],
+    ids=["cloud-v2", "cloud-v3", "datacenter-v2"],
+)
+def test_check_live_keeps_the_contract(
+    deployment: Deployment,
+    api_version: str,
+    sandbox: Any,
+    sandbox_dc: Any,
+    jira_contract: ContractRecorder,
+) -> None:
+    running = sandbox if deployment is Deployment.CLOUD else sandbox_dc
+    gateway = _recorded_gateway(running.base_url, deployment, api_version, jira_contract)
+    gateway.create_issue(IssueDraft("CSP", "Task", "Something to find", "d", ("csp",)))
+    running.admin.flush_index()
+    mappings = load_mappings(Path(__file__).resolve().parents[2] / "mappings")
+    rows = run_live_checks(
+        gateway,
+        project="CSP",
+        auth="basic",
+        mappings=mappings,
+        now=datetime.now(UTC),
+        deployment=deployment.value,
+    )
+    assert [r.check for r in rows if not r.ok] == []
+    assert {
+        ("GET", f"/rest/api/{api_version}/issue/createmeta/{{projectIdOrKey}}/issuetypes"),
+        ("GET", f"/rest/api/{api_version}/project/{{projectIdOrKey}}/statuses"),
     } <= jira_contract.operations()
