@@ -242,3 +242,16 @@ def test_a_jira_that_cannot_read_epoch_dates_or_ids_fails_those_rows(mappings: M
     rows = run(answers, mappings)
     assert not rows["issues addressed by id"].ok
     assert "CSP-1 cannot be read by its id 10001" in rows["issues addressed by id"].detail
+
+
+def test_a_status_only_another_issue_types_workflow_has_does_not_count(
+    mappings: Mappings,
+) -> None:
+    answers = jira()
+    answers["project/CSP/statuses"] = [
+        {"name": "Incident", "statuses": [{"name": s} for s in ("Open", "In Progress", "Done")]},
+        {"name": "Task", "statuses": [{"name": s} for s in ("To Do", "Done")]},
+    ]
+    rows = run(answers, mappings)
+    assert not rows["status To Do (reopened)"].ok
+    assert rows["status Done (resolved)"].ok
