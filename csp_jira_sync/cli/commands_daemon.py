@@ -9,11 +9,11 @@ from typing import Any
 
 import typer
 
+from csp_jira_sync.checks import LiveCheck, run_live_checks
 from csp_jira_sync.cli.app import app
 from csp_jira_sync.cli.output import FORMAT_OPTION, Format, console, emit_json, fail, table
 from csp_jira_sync.config.mappings import load_mappings
 from csp_jira_sync.errors import ConfigError, CspSyncError
-from csp_jira_sync.runtime.live_check import LiveCheck, run_live_checks
 from csp_jira_sync.settings import Settings, load_settings
 
 ENV_FILE = typer.Option(

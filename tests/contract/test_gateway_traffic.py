@@ -13,10 +13,10 @@ from typing import Any
 import jira
 import pytest
 
+from csp_jira_sync.checks import run_live_checks
 from csp_jira_sync.config.mappings import load_mappings
 from csp_jira_sync.jira.gateway import JiraGateway
 from csp_jira_sync.jira.model import IssueDraft, IssueLink
-from csp_jira_sync.runtime.live_check import run_live_checks
 from tests.contract.clients import SYNC_AUTH
 from tests.contract.issues import unique_label
 from tests.support.contract import ContractRecorder, Deployment

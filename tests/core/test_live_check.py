@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from csp_jira_sync.checks import LiveCheck, Params, run_live_checks
 from csp_jira_sync.config.mappings import Mappings, load_mappings
 from csp_jira_sync.errors import JiraError, JiraPermanent, JiraTransient
-from csp_jira_sync.runtime.live_check import LiveCheck, Params, run_live_checks
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -5,22 +5,19 @@ and a failed call fails only the rows that needed it: an operator sees at once e
 type, priority, status, link type and screen field to fix, instead of learning them one dead
 letter at a time. Where something is missing, the row lists what Jira offers instead.
 
-Create metadata: the paged `issue/createmeta/{project}/issuetypes` (Cloud, Data Center 8.4+);
-where it answers 404 (Data Center before 8.4, some proxies) the older
-`issue/createmeta?projectKeys=...&expand=projects.issuetypes.fields`, one call for everything.
+The calls and their answers are in `calls.py`, the create metadata in `create_meta.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
+from csp_jira_sync.checks.calls import Answer, Calls, MetaReader
+from csp_jira_sync.checks.create_meta import IssueTypeMeta, read_create_meta, screen_fields
 from csp_jira_sync.config.mappings import Mappings
-from csp_jira_sync.errors import JiraError
-
-Params = Mapping[str, str | int]
 
 # How far back the triage pass's first search looks (triage/job.py: first_look_back).
 TRIAGE_LOOK_BACK = timedelta(days=30)
@@ -41,14 +38,6 @@ WHERE_SET = {
 }
 
 
-class MetaReader(Protocol):
-    """The two gateway calls the checks need (`JiraGateway` has them)."""
-
-    def read(self, path: str, params: Params | None = None) -> Any: ...
-
-    def call_text(self, path: str, params: Params | None = None) -> str: ...
-
-
 @dataclass(frozen=True)
 class LiveCheck:
     check: str  # what was checked
@@ -67,121 +56,6 @@ class LiveCheck:
             "answer": self.answer,
             "offers": list(self.offers),
         }
-
-
-@dataclass(frozen=True)
-class Answer:
-    call: str
-    value: Any = None
-    error: JiraError | None = None
-
-    @property
-    def failed(self) -> bool:
-        return self.error is not None
-
-    def said(self, summary: str) -> str:
-        return str(self.error) if self.error is not None else summary
-
-
-class Calls:
-    """Each distinct call once per run; failures are answers too, never raised."""
-
-    def __init__(self, reader: MetaReader) -> None:
-        self._reader = reader
-        self._seen: dict[tuple[str, tuple[tuple[str, str | int], ...]], Answer] = {}
-
-    def get(self, path: str, params: Params | None = None) -> Answer:
-        key = (path, tuple(sorted((params or {}).items())))
-        if key not in self._seen:
-            call = self._reader.call_text(path, params)
-            try:
-                self._seen[key] = Answer(call, value=self._reader.read(path, params))
-            except JiraError as exc:
-                self._seen[key] = Answer(call, error=exc)
-        return self._seen[key]
-
-    def paged(self, path: str, keys: Sequence[str]) -> Answer:
-        """All pages of a `startAt` listing whose items are under one of `keys` (Cloud and
-        Data Center name them differently), as one answer holding the items."""
-        items: list[Any] = []
-        while True:
-            page = self.get(path, {"startAt": len(items), "maxResults": 50})
-            if page.failed:
-                return Answer(page.call, error=page.error)
-            body = page.value if isinstance(page.value, dict) else {}
-            batch: list[Any] = next((body[k] for k in keys if isinstance(body.get(k), list)), [])
-            items += batch
-            total = body.get("total")
-            if not batch or body.get("isLast", total is None):
-                break
-            if total is not None and len(items) >= int(total):
-                break
-        return Answer(f"{self._reader.call_text(path)} (paged)", value=items)
-
-
-@dataclass(frozen=True)
-class IssueTypeMeta:
-    id: str
-    name: str
-    # field id -> required; None until read (the paged metadata reads fields per type)
-    fields: dict[str, bool] | None = None
-
-
-@dataclass
-class CreateMeta:
-    answer: Answer
-    types: dict[str, IssueTypeMeta] = field(default_factory=dict)  # casefolded name -> type
-    older: bool = False  # read from the older createmeta (one call with the fields)
-
-    def offers(self) -> tuple[str, ...]:
-        return tuple(sorted(t.name for t in self.types.values()))
-
-
-def read_create_meta(calls: Calls, project: str) -> CreateMeta:
-    paged = calls.paged(f"issue/createmeta/{project}/issuetypes", ("issueTypes", "values"))
-    if not paged.failed:
-        types = {
-            str(t["name"]).casefold(): IssueTypeMeta(str(t["id"]), str(t["name"]))
-            for t in paged.value
-        }
-        return CreateMeta(paged, types)
-    if paged.error is None or paged.error.status != 404:
-        return CreateMeta(paged)
-    # Data Center before 8.4 (and proxies that pass only older paths) has no paged metadata.
-    older = calls.get(
-        "issue/createmeta",
-        {"projectKeys": project, "expand": "projects.issuetypes.fields"},
-    )
-    call = f"{paged.call} → {paged.error.status}, then {older.call}"
-    if older.failed:
-        return CreateMeta(Answer(call, error=older.error), older=True)
-    projects = [p for p in older.value.get("projects", []) if str(p.get("key")) == project]
-    types = {
-        str(t["name"]).casefold(): IssueTypeMeta(
-            str(t["id"]),
-            str(t["name"]),
-            {str(fid): bool(f.get("required")) for fid, f in (t.get("fields") or {}).items()},
-        )
-        for p in projects
-        for t in p.get("issuetypes", [])
-    }
-    return CreateMeta(Answer(call, value=older.value), types, older=True)
-
-
-def screen_fields(
-    calls: Calls, project: str, meta: IssueTypeMeta, via: Answer
-) -> tuple[Answer, dict[str, bool]]:
-    """The create screen's fields (id -> required): from the older metadata `via` already
-    read, else one paged call for the type."""
-    if meta.fields is not None:
-        return via, meta.fields
-    answer = calls.paged(f"issue/createmeta/{project}/issuetypes/{meta.id}", ("fields", "values"))
-    if answer.failed:
-        return answer, {}
-    return answer, {str(f["fieldId"]): bool(f.get("required")) for f in answer.value}
-
-
-# -- the checks ----------------------------------------------------------------------------
 
 
 def check_server(calls: Calls, auth: str) -> list[LiveCheck]:
