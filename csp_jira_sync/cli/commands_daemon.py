@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.markup import escape
 
+from csp_jira_sync.checks import LiveCheck, run_live_checks
 from csp_jira_sync.cli.app import app
 from csp_jira_sync.cli.output import FORMAT_OPTION, Format, console, emit_json, fail, table
-from csp_jira_sync.config.mappings import Mappings, load_mappings
-from csp_jira_sync.errors import ConfigError, CspSyncError, JiraError
+from csp_jira_sync.config.mappings import load_mappings
+from csp_jira_sync.errors import ConfigError, CspSyncError
 from csp_jira_sync.settings import Settings, load_settings
 
 ENV_FILE = typer.Option(
@@ -126,96 +128,6 @@ def sync(
         )
 
 
-def _check_live(settings: Settings, mappings: Mappings) -> list[tuple[str, bool, str]]:
-    from csp_jira_sync.jira.gateway import connect
-
-    gateway = connect(settings)
-    results: list[tuple[str, bool, str]] = []
-    info = gateway.server_info()
-    results.append(
-        ("Jira answers", True, f"{info.get('deploymentType', '?')} {info.get('version', '')}")
-    )
-    try:
-        gateway.project(settings.jira_project)
-        results.append((f"project {settings.jira_project}", True, "exists"))
-    except JiraError as exc:
-        results.append((f"project {settings.jira_project}", False, str(exc)))
-    wanted = {
-        "issuetype": {mappings.escalation.issue_type, "Service Request"},
-        "priority": set(mappings.escalation.severity_priority.values()),
-        "status": {
-            mappings.escalation.statuses.acknowledged,
-            mappings.escalation.statuses.resolved,
-            mappings.escalation.statuses.reopened,
-        },
-    }
-    if settings.jira_auth == "bearer" and str(info.get("deploymentType", "")).lower() == "cloud":
-        results.append(
-            (
-                "authentication",
-                False,
-                "Jira Cloud refuses bearer tokens (403): set CSP_JIRA_AUTH=basic with the account's email and an API token",
-            )
-        )
-    targets = {
-        mappings.escalation.statuses.acknowledged,
-        mappings.escalation.statuses.resolved,
-        mappings.escalation.statuses.reopened,
-    }
-    workflow = gateway.workflow_statuses(settings.jira_project).get(mappings.escalation.issue_type)
-    if workflow is not None:
-        lacking = sorted(t for t in targets if t.casefold() not in {w.casefold() for w in workflow})
-        results.append(
-            (
-                f"workflow {mappings.escalation.issue_type}",
-                not lacking,
-                f"has no status {', '.join(lacking)}: fix `statuses` in escalation.yaml"
-                if lacking
-                else f"reaches {', '.join(sorted(targets))}",
-            )
-        )
-    for issue_type in (mappings.escalation.issue_type, "Service Request"):
-        results += _check_screen(
-            gateway, settings.jira_project, issue_type, bool(mappings.escalation.service_components)
-        )
-    for kind, names in wanted.items():
-        present = {n.casefold() for n in gateway.names(kind)}  # type: ignore[arg-type]
-        for name in sorted(names):
-            ok = name.casefold() in present
-            results.append(
-                (f"{kind} {name}", ok, "exists" if ok else "missing in Jira: fix mappings or Jira")
-            )
-    return results
-
-
-# What the daemon sets when it creates an issue, and what Jira itself fills in.
-SET_ON_CREATE = frozenset({"project", "issuetype", "summary", "description", "labels", "priority"})
-FILLED_BY_JIRA = frozenset({"reporter"})
-
-
-def _check_screen(
-    gateway: Any, project: str, issue_type: str, components: bool
-) -> list[tuple[str, bool, str]]:
-    """The create screen must show every field the daemon sets, and require nothing else
-    ("Field 'x' cannot be set. It is not on the appropriate screen": jiralert #95)."""
-    screen = gateway.create_screen(project, issue_type)
-    name = f"create screen {issue_type}"
-    if screen is None:
-        return [(name, False, f"issue type {issue_type!r} is not in project {project}")]
-    needed = SET_ON_CREATE | ({"components"} if components else set())
-    missing = sorted(needed - set(screen))
-    required = sorted(f for f, req in screen.items() if req and f not in needed | FILLED_BY_JIRA)
-    if missing:
-        return [
-            (name, False, f"not on the screen: {', '.join(missing)}; add them to the create screen")
-        ]
-    if required:
-        return [
-            (name, False, f"Jira requires {', '.join(required)}, which the daemon does not set")
-        ]
-    return [(name, True, "every field the daemon sets is on it")]
-
-
 def held_events_check(settings: Settings) -> tuple[str, bool, str]:
     """Events that wait behind a dead-lettered earlier event of their escalation reach Jira
     only once someone requeues or drops it, so `check` fails while there are any."""
@@ -280,16 +192,24 @@ def check(
         ),
     ]
     rows.append(held_events_check(settings))
+    in_jira: list[LiveCheck] = []
     if live:
-        try:
-            rows += _check_live(settings, mappings)
-        except JiraError as exc:
-            rows.append(("Jira answers", False, str(exc)))
-    ok = all(passed for _, passed, _ in rows)
+        from csp_jira_sync.jira.gateway import connect
+
+        in_jira = run_live_checks(
+            connect(settings),
+            project=settings.jira_project,
+            auth=settings.jira_auth,
+            mappings=mappings,
+            now=datetime.now(UTC),
+            deployment=settings.jira_deployment,
+        )
+    ok = all(passed for _, passed, _ in rows) and all(c.ok for c in in_jira)
     if fmt is Format.json:
         data: dict[str, Any] = {
             "ok": ok,
-            "checks": [{"check": c, "ok": p, "detail": d} for c, p, d in rows],
+            "checks": [{"check": c, "ok": p, "detail": d} for c, p, d in rows]
+            + [c.as_json() for c in in_jira],
         }
         emit_json(data)
     else:
@@ -300,5 +220,17 @@ def check(
                 [(c, "yes" if p else "NO", d) for c, p, d in rows],
             )
         )
+        if live:
+            console.print(
+                table(
+                    f"In Jira ({settings.jira_url})",
+                    ["check", "ok", "detail", "call", "Jira answered", "Jira offers"],
+                    [
+                        (c.check, "yes" if c.ok else "NO", c.detail, c.call, c.answer,
+                         ", ".join(c.offers))
+                        for c in in_jira
+                    ],
+                )
+            )  # fmt: skip
     if not ok:
         raise typer.Exit(1)

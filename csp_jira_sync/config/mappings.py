@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from csp_jira_sync.config.catalog import SLUG, Activity, Catalog, Category, check_label
 from csp_jira_sync.config.yaml_source import load_yaml
@@ -24,6 +24,24 @@ SEVERITIES: tuple[Severity, ...] = ("sev1", "sev2", "sev3", "sev4")
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# Jira refuses issue type names over 60 characters; one that differs from Jira's only by
+# surrounding spaces would never match in `check --live`, so it is refused here.
+ISSUE_TYPE_MAX = 60
+
+
+def _issue_type_name(value: str) -> str:
+    if not value.strip():
+        raise ValueError("an issue type name is needed, e.g. Task")
+    if value != value.strip():
+        raise ValueError(f"{value!r} has spaces around it; write the name as Jira shows it")
+    if len(value) > ISSUE_TYPE_MAX:
+        raise ValueError(f"Jira issue type names have at most {ISSUE_TYPE_MAX} characters")
+    return value
+
+
+IssueTypeName = Annotated[str, AfterValidator(_issue_type_name)]
 
 
 class Contact(_Frozen):
@@ -94,7 +112,7 @@ class EscalationStatuses(_Frozen):
 
 
 class EscalationMapping(_Frozen):
-    issue_type: str = "Incident"
+    issue_type: IssueTypeName = "Incident"
     severity_priority: dict[Severity, str]
     service_components: dict[str, str] = {}
     reopen_window_days: float = Field(default=7, ge=0)
@@ -117,6 +135,18 @@ class EscalationMapping(_Frozen):
         return timedelta(days=self.reopen_window_days)
 
 
+class IssueTypes(_Frozen):
+    """`issue_types.yaml`: the Jira issue type of everything the daemon creates, except
+    escalations, whose type is `issue_type` in `escalation.yaml` beside the rest of their
+    mapping. "Service Request" exists only in Jira Service Management projects: a Jira
+    Software project refuses it, so it is set here rather than assumed."""
+
+    request: IssueTypeName = "Service Request"
+    report: IssueTypeName = "Report"
+    problem: IssueTypeName = "Problem"
+    allowance: IssueTypeName = "Task"
+
+
 class _CustomersFile(_Frozen):
     customers: tuple[Customer, ...]
 
@@ -133,6 +163,18 @@ class Mappings(_Frozen):
     customers: dict[str, Customer]
     packages: dict[str, Package]
     escalation: EscalationMapping
+    issue_types: IssueTypes = IssueTypes()
+
+    @property
+    def created_issue_types(self) -> dict[str, str]:
+        """What the daemon creates -> the Jira issue type it creates it as, for every kind."""
+        return {
+            "escalation": self.escalation.issue_type,
+            "request": self.issue_types.request,
+            "report": self.issue_types.report,
+            "problem": self.issue_types.problem,
+            "allowance": self.issue_types.allowance,
+        }
 
     def customer(self, alias: str) -> Customer | None:
         return self.customers.get(alias.strip().lower())
@@ -150,6 +192,7 @@ class Mappings(_Frozen):
 
 
 M = TypeVar("M", bound=BaseModel)
+ISSUE_TYPES_FILE = "issue_types.yaml"
 
 
 def _load(directory: Path, name: str, model: type[M]) -> M:
@@ -158,7 +201,8 @@ def _load(directory: Path, name: str, model: type[M]) -> M:
         raise ConfigError(f"{path}: missing; every mappings directory needs {name}.")
     document = load_yaml(path)
     try:
-        return model.model_validate(document.data)
+        # A file of comments only is an empty mapping: every key takes its default.
+        return model.model_validate({} if document.data is None else document.data)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -187,6 +231,12 @@ def load_mappings(directory: Path) -> Mappings:
     customers = _load(directory, "customers.yaml", _CustomersFile).customers
     packages = _load(directory, "packages.yaml", _PackagesFile).packages
     escalation = _load(directory, "escalation.yaml", EscalationMapping)
+    # Optional: a mappings directory from before it existed keeps today's types.
+    issue_types = (
+        _load(directory, ISSUE_TYPES_FILE, IssueTypes)
+        if (directory / ISSUE_TYPES_FILE).exists()
+        else IssueTypes()
+    )
     by_tier = {p.tier: p for p in packages}
     if len(by_tier) != len(packages):
         raise ConfigError(f"{directory / 'packages.yaml'}: a package tier is listed twice.")
@@ -223,4 +273,5 @@ def load_mappings(directory: Path) -> Mappings:
         customers=by_alias,
         packages=by_tier,
         escalation=escalation,
+        issue_types=issue_types,
     )

@@ -28,7 +28,13 @@ class RequestHandler:
         customer = ctx.customer(request.customer)
         kind = request_plan.KIND
         classification = classify(request.subject, request.body, ctx.rules, ctx.mappings.catalog)
-        plan = request_plan.plan_request(request, customer, classification, project=ctx.project)
+        plan = request_plan.plan_request(
+            request,
+            customer,
+            classification,
+            project=ctx.project,
+            issue_type=ctx.mappings.issue_types.request,
+        )
         store = ctx.store
         created = create_once(
             store,

@@ -19,7 +19,6 @@ from csp_jira_sync.jira.model import IssueDraft
 from csp_jira_sync.jira.text import fit_summary
 
 KIND = "request"
-ISSUE_TYPE = "Service Request"
 UNVERIFIED_LABEL = "csp-unverified-requester"
 
 
@@ -50,8 +49,15 @@ def unverified_comment(request: CustomerRequest, customer: Customer) -> str:
 
 
 def plan_request(
-    request: CustomerRequest, customer: Customer, classification: Classification, *, project: str
+    request: CustomerRequest,
+    customer: Customer,
+    classification: Classification,
+    *,
+    project: str,
+    issue_type: str,
 ) -> RequestPlan:
+    """`issue_type` is `issue_types.request` from the mappings (no default: "Service Request"
+    exists only in Jira Service Management projects)."""
     verified = customer.is_authorized(request.requester)
     labels = ["csp", *classification.labels, customer.label, ref_label(KIND, request.id)]
     channel = slug_label("csp-channel", request.channel)
@@ -83,7 +89,7 @@ def plan_request(
     )
     draft = IssueDraft(
         project=project,
-        issue_type=ISSUE_TYPE,
+        issue_type=issue_type,
         summary=fit_summary(f"[{request.id}] {customer.display_name}: {_title(request)}"),
         description=description,
         labels=tuple(dict.fromkeys(labels)),

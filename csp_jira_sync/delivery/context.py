@@ -10,14 +10,14 @@ from datetime import datetime, timedelta
 from csp_jira_sync.classify import CompiledRules
 from csp_jira_sync.config.mappings import Customer, Mappings
 from csp_jira_sync.errors import InputError
-from csp_jira_sync.jira.gateway import JiraGateway
+from csp_jira_sync.jira.port import Gateway
 from csp_jira_sync.store import Store
 
 
 @dataclass(frozen=True)
 class HandlerContext:
     store: Store
-    gateway: JiraGateway
+    gateway: Gateway
     mappings: Mappings
     rules: CompiledRules
     project: str

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 
 from csp_jira_sync.delivery import journal
 from csp_jira_sync.errors import JiraPermanent, JiraTransient
-from csp_jira_sync.jira.gateway import JiraGateway
 from csp_jira_sync.jira.model import IssueDraft, IssueRef
+from csp_jira_sync.jira.port import Gateway
 from csp_jira_sync.store import Store
 
 
@@ -40,7 +40,7 @@ class Created:
 
 def create_once(
     store: Store,
-    gateway: JiraGateway,
+    gateway: Gateway,
     *,
     kind: str,
     subject: str,
@@ -92,7 +92,7 @@ def create_once(
 
 def apply_once(
     store: Store,
-    gateway: JiraGateway,
+    gateway: Gateway,
     *,
     kind: str,
     event_id: str,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 import jira
@@ -17,6 +17,7 @@ import requests
 
 from csp_jira_sync.errors import JiraError, JiraPermanent
 from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueLink, IssueRef
+from csp_jira_sync.jira.port import Gateway
 from csp_jira_sync.jira.retry import RetryPolicy
 from csp_jira_sync.jira.text import fit_description, from_adf, to_adf
 from csp_jira_sync.settings import Settings
@@ -140,14 +141,14 @@ class JiraGateway:
                 ]
             }
         try:
-            created = self._send("POST", "issue", operation="create", idempotent=False, body=body)
+            created = self._post_create(draft, body)
         except JiraPermanent as exc:
             if not draft.links or "issuelinks" not in str(exc):
                 raise
             # "Linked Issues" is not on this project's create screen (jiralert #95): a refused
             # create did not land, so create without the link and link in a second call.
             del body["update"]
-            created = self._send("POST", "issue", operation="create", idempotent=False, body=body)
+            created = self._post_create(draft, body)
             ref = IssueRef(id=str(created["id"]), key=str(created["key"]))
             for link in draft.links:
                 try:
@@ -158,6 +159,18 @@ class JiraGateway:
                     log.warning("jira.link_failed issue=%s error=%s", ref.key, link_error)
             return ref
         return IssueRef(id=str(created["id"]), key=str(created["key"]))
+
+    def _post_create(self, draft: IssueDraft, body: dict[str, Any]) -> Any:
+        try:
+            return self._send("POST", "issue", operation="create", idempotent=False, body=body)
+        except JiraPermanent as exc:
+            # The dead letter must say what was sent: Jira's "Specify a valid issue type" does
+            # not name it, and a Jira Software project has no "Service Request" (issue 7).
+            raise JiraPermanent(
+                f"{exc} (sent issue type {draft.issue_type!r} in project {draft.project}; "
+                "`csp-jira-sync check --live` lists the issue types the project has)",
+                status=exc.status,
+            ) from None
 
     def link(self, issue: IssueRef, link: IssueLink) -> None:
         self._send(
@@ -433,48 +446,18 @@ class JiraGateway:
 
     # -- metadata, for `check --live` -------------------------------------------------------
 
-    def project(self, key: str) -> dict[str, Any]:
-        found: dict[str, Any] = self._send(
-            "GET", f"project/{key}", operation="meta", idempotent=True
+    def read(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
+        """One GET of `path` under the REST API (metadata: projects, issue types, priorities,
+        create screens), with the retry policy. `check --live` decides what to read, so that
+        each of its rows can show the call it made (`call_text`) and what Jira answered."""
+        return self._send(
+            "GET", path, operation="check", idempotent=True, params=dict(params or {})
         )
-        return found
 
-    def workflow_statuses(self, project: str) -> dict[str, set[str]]:
-        """Issue type name -> the names of the statuses its workflow has, in `project`."""
-        types = self._send("GET", f"project/{project}/statuses", operation="meta", idempotent=True)
-        return {str(t["name"]): {str(s["name"]) for s in t.get("statuses", [])} for t in types}
-
-    def create_screen(self, project: str, issue_type: str) -> dict[str, bool] | None:
-        """The fields on the create screen of `issue_type` in `project`, each with whether it is
-        required (createmeta; paged in both deployments). None when the type is not in the
-        project."""
-        types = self._paged(f"issue/createmeta/{project}/issuetypes", "issueTypes")
-        match = next(
-            (t for t in types if str(t.get("name", "")).casefold() == issue_type.casefold()), None
-        )
-        if match is None:
-            return None
-        fields = self._paged(f"issue/createmeta/{project}/issuetypes/{match['id']}", "fields")
-        return {str(f["fieldId"]): bool(f.get("required")) for f in fields}
-
-    def _paged(self, path: str, cloud_key: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        while True:
-            page = self._send(
-                "GET",
-                path,
-                operation="meta",
-                idempotent=True,
-                params={"startAt": len(items), "maxResults": 50},
-            )
-            batch = page.get(cloud_key, page.get("values", []))
-            items += batch
-            if not batch or len(items) >= int(page.get("total", len(items))) or page.get("isLast"):
-                return items
-
-    def names(self, what: Literal["priority", "status", "issuetype"]) -> set[str]:
-        items = self._send("GET", what, operation="meta", idempotent=True)
-        return {str(item["name"]) for item in items}
+    def call_text(self, path: str, params: Mapping[str, str | int] | None = None) -> str:
+        """The call `read(path, params)` makes, as an operator would type it (no credentials)."""
+        query = "&".join(f"{k}={v}" for k, v in (params or {}).items())
+        return f"GET /rest/api/{self._api}/{path.lstrip('/')}" + (f"?{query}" if query else "")
 
 
 def _found(raw: dict[str, Any]) -> FoundIssue:
@@ -518,3 +501,7 @@ def connect(settings: Settings, *, observe: CallObserver | None = None) -> JiraG
         ),
         observe=observe,
     )
+
+
+# mypy proves here that the concrete gateway satisfies the Protocol the core depends on.
+_SATISFIES_PORT: type[Gateway] = JiraGateway

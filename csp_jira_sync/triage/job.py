@@ -17,7 +17,7 @@ from functools import partial
 
 from csp_jira_sync.classify import CompiledRules, classify
 from csp_jira_sync.config.mappings import Mappings
-from csp_jira_sync.jira.gateway import JiraGateway
+from csp_jira_sync.jira.port import Gateway
 from csp_jira_sync.store import Store
 from csp_jira_sync.triage.decide import customer_in_field, customer_named, decide_triage
 from csp_jira_sync.triage.memory import recall, remember_decision
@@ -43,7 +43,7 @@ def _jira_time(text: str) -> datetime | None:
 
 def run_triage_pass(
     store: Store,
-    gateway: JiraGateway,
+    gateway: Gateway,
     mappings: Mappings,
     rules: CompiledRules,
     *,

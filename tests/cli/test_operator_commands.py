@@ -43,10 +43,10 @@ def test_check_live_confirms_what_the_mappings_name_exists_in_jira(env: dict[str
     assert result.exit_code == 0, result.output
     checks = {c["check"]: c for c in json.loads(result.stdout)["checks"]}
     assert checks["project CSP"]["ok"]
-    assert checks["priority Highest"]["ok"]
-    assert checks["issuetype Incident"]["ok"]
+    assert checks["priority Highest (sev1)"]["ok"]
+    assert checks["issue type Incident (escalation)"]["ok"]
     assert checks["create screen Incident"]["ok"]
-    assert checks["workflow Incident"]["ok"]
+    assert checks["status In Progress (acknowledged)"]["ok"]
     assert checks["create screen Service Request"]["ok"]
 
 

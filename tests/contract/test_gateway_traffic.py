@@ -6,11 +6,15 @@ deployment is given to the recorder), and driven through the calls the daemon ma
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import jira
 import pytest
 
+from csp_jira_sync.checks import run_live_checks
+from csp_jira_sync.config.mappings import load_mappings
 from csp_jira_sync.jira.gateway import JiraGateway
 from csp_jira_sync.jira.model import IssueDraft, IssueLink
 from tests.contract.clients import SYNC_AUTH
@@ -76,9 +80,41 @@ def test_the_gateways_calls_keep_the_contract(
     found = gateway.get_issue(incident)
     assert found.status == "In Progress"
     assert set(found.labels) == {label, "csp-triaged"}
-    assert "High" in gateway.names("priority")
-    assert gateway.project("CSP")["key"] == "CSP"
+    assert "High" in {p["name"] for p in gateway.read("priority")}
+    assert gateway.read("project/CSP")["key"] == "CSP"
     assert {
         ("POST", f"/rest/api/{api_version}/issue"),
         ("PUT", f"/rest/api/{api_version}/issue/{{issueIdOrKey}}"),
+    } <= jira_contract.operations()
+
+
+@pytest.mark.parametrize(
+    ("deployment", "api_version"),
+    [(Deployment.CLOUD, "2"), (Deployment.CLOUD, "3"), (Deployment.DATA_CENTER, "2")],
+    ids=["cloud-v2", "cloud-v3", "datacenter-v2"],
+)
+def test_check_live_keeps_the_contract(
+    deployment: Deployment,
+    api_version: str,
+    sandbox: Any,
+    sandbox_dc: Any,
+    jira_contract: ContractRecorder,
+) -> None:
+    running = sandbox if deployment is Deployment.CLOUD else sandbox_dc
+    gateway = _recorded_gateway(running.base_url, deployment, api_version, jira_contract)
+    gateway.create_issue(IssueDraft("CSP", "Task", "Something to find", "d", ("csp",)))
+    running.admin.flush_index()
+    mappings = load_mappings(Path(__file__).resolve().parents[2] / "mappings")
+    rows = run_live_checks(
+        gateway,
+        project="CSP",
+        auth="basic",
+        mappings=mappings,
+        now=datetime.now(UTC),
+        deployment=deployment.value,
+    )
+    assert [r.check for r in rows if not r.ok] == []
+    assert {
+        ("GET", f"/rest/api/{api_version}/issue/createmeta/{{projectIdOrKey}}/issuetypes"),
+        ("GET", f"/rest/api/{api_version}/project/{{projectIdOrKey}}/statuses"),
     } <= jira_contract.operations()

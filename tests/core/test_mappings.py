@@ -74,3 +74,51 @@ def test_invalid_yaml_names_the_line(mappings_dir: Path) -> None:
     (mappings_dir / "packages.yaml").write_text("packages:\n  - tier: [bronze\n")
     with pytest.raises(ConfigError, match=r"packages.yaml:\d+: not valid YAML"):
         load_mappings(mappings_dir)
+
+
+def test_every_issue_type_the_daemon_creates_comes_from_the_mappings(mappings_dir: Path) -> None:
+    (mappings_dir / "issue_types.yaml").write_text(
+        "request: Task\nreport: Report\nproblem: Bug\nallowance: Allowance\n"
+    )
+    path = mappings_dir / "escalation.yaml"
+    path.write_text(path.read_text().replace("issue_type: Incident", "issue_type: Outage"))
+    assert load_mappings(mappings_dir).created_issue_types == {
+        "escalation": "Outage",
+        "request": "Task",
+        "report": "Report",
+        "problem": "Bug",
+        "allowance": "Allowance",
+    }
+
+
+def test_without_issue_types_yaml_the_documented_defaults_apply(mappings_dir: Path) -> None:
+    (mappings_dir / "issue_types.yaml").unlink()
+    assert load_mappings(mappings_dir).created_issue_types == {
+        "escalation": "Incident",
+        "request": "Service Request",
+        "report": "Report",
+        "problem": "Problem",
+        "allowance": "Task",
+    }
+
+
+@pytest.mark.parametrize(
+    ("line", "complaint"),
+    [
+        ("request: ''", "an issue type name is needed"),
+        ("request: ' Task'", "spaces around it"),
+        ("request: " + "x" * 61, "at most 60 characters"),
+        ("requests: Task", "unknown key"),
+    ],
+)
+def test_a_bad_issue_type_is_refused_naming_the_file_line_and_key(
+    mappings_dir: Path, line: str, complaint: str
+) -> None:
+    path = mappings_dir / "issue_types.yaml"
+    path.write_text("report: Report\n" + line + "\n")
+    with pytest.raises(ConfigError) as caught:
+        load_mappings(mappings_dir)
+    message = str(caught.value)
+    assert "issue_types.yaml:2" in message
+    assert complaint in message
+    assert ("requests" if "requests" in line else "request") in message

@@ -38,7 +38,11 @@ def plan(mappings: Mappings, requester: str, subject: str, body: str) -> object:
     customer = mappings.customer("acme")
     assert customer is not None
     return plan_request(
-        request, customer, classify(subject, body, rules, mappings.catalog), project="CSP"
+        request,
+        customer,
+        classify(subject, body, rules, mappings.catalog),
+        project="CSP",
+        issue_type=mappings.issue_types.request,
     )
 
 
@@ -84,3 +88,11 @@ def test_an_unknown_requester_is_flagged_and_told_who_may_authorize(mappings: Ma
 def test_no_label_has_a_space(mappings: Mappings) -> None:
     result = plan(mappings, "tom.hale@acme-logistics.example", "Reboot", "please reboot our vm")
     assert all(" " not in label for label in result.draft.labels)  # type: ignore[attr-defined]
+
+
+def test_the_requests_issue_type_comes_from_the_mappings(mappings: Mappings) -> None:
+    software = mappings.model_copy(
+        update={"issue_types": mappings.issue_types.model_copy(update={"request": "Task"})}
+    )
+    result = plan(software, "tom.hale@acme-logistics.example", "Invoice wrong", "Twice billed.")
+    assert result.draft.issue_type == "Task"  # type: ignore[attr-defined]
