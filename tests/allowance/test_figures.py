@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -127,21 +129,20 @@ def test_months_must_be_consecutive() -> None:
         month_figures("globex", package(), [used(OCT, 0), used(DEC, 0)])
 
 
-def line(worklog_id: str, hour: int, seconds: int, **kw: object) -> LedgerLine:
-    values: dict[str, object] = {
-        "worklog_id": worklog_id,
-        "issue_id": "1",
-        "issue_key": f"CSP-{worklog_id}",
-        "author": "Alice",
-        "started": datetime(2026, 10, 5, hour, tzinfo=UTC),
-        "seconds": seconds,
-        "customer": "globex",
-        "month": OCT,
-        "category": "crm",
-        "excluded": None,
-    }
-    values.update(kw)
-    return LedgerLine(**values)
+def line(worklog_id: str, hour: int, seconds: int, **changes: Any) -> LedgerLine:
+    plain = LedgerLine(
+        worklog_id=worklog_id,
+        issue_id="1",
+        issue_key=f"CSP-{worklog_id}",
+        author="Alice",
+        started=datetime(2026, 10, 5, hour, tzinfo=UTC),
+        seconds=seconds,
+        customer="globex",
+        month=OCT,
+        category="crm",
+        excluded=None,
+    )
+    return replace(plain, **changes)
 
 
 def test_usage_sums_categories_and_keeps_excluded_time_with_its_reason() -> None:
