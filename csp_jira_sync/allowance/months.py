@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime, tzinfo
 
 _PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -24,7 +23,7 @@ class Month:
         return cls(int(found.group(1)), int(found.group(2)))
 
     @classmethod
-    def of(cls, moment: datetime, zone: ZoneInfo) -> Month:
+    def of(cls, moment: datetime, zone: tzinfo) -> Month:
         """The calendar month `moment` falls in, as a clock in `zone` shows it."""
         if moment.tzinfo is None:
             raise ValueError("a worklog's start must carry its offset")
@@ -40,7 +39,7 @@ class Month:
     def previous(self) -> Month:
         return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
 
-    def start(self, zone: ZoneInfo) -> datetime:
+    def start(self, zone: tzinfo) -> datetime:
         """Midnight on the first day, in `zone` (aware)."""
         return datetime(self.year, self.month, 1, tzinfo=zone)
 

@@ -457,3 +457,20 @@ def hold_once(
     except sa.exc.IntegrityError:
         return False
     return True
+
+
+def forget_tracking(conn: Connection, customer: str, month: Month) -> None:
+    """The create provably did not land: the next attempt need not look for it."""
+    conn.execute(
+        sa.delete(allowance_tracking).where(
+            allowance_tracking.c.customer == customer,
+            allowance_tracking.c.month == str(month),
+            allowance_tracking.c.state == "creating",
+        )
+    )
+
+
+def action_since(conn: Connection, customer: str, month: Month, action: str) -> datetime | None:
+    """When `action` came into force, if it is in force."""
+    row = actions(conn, customer, month).get(action)
+    return row.updated_at if row is not None and row.state == "active" else None
