@@ -1,0 +1,230 @@
+"""Allowance enforcement against the Jira sandbox through the gateway, Cloud and Data Center:
+a customer crossing 75%, 90% and 100% and falling back; each action once; require-approval."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jira
+import pytest
+
+from csp_jira_sync.allowance import repository as repo
+from csp_jira_sync.allowance.enforcement import Enforcer, marker
+from csp_jira_sync.allowance.job import run_allowance_pass
+from csp_jira_sync.allowance.months import Month
+from csp_jira_sync.config.mappings import Mappings, load_mappings
+from csp_jira_sync.jira.gateway import JiraGateway
+from csp_jira_sync.jira.model import IssueDraft, IssueRef
+from csp_jira_sync.store import Store
+from tests.support.worklogs import InMemoryWorklogs
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+NOV = Month(2026, 11)
+ACT = "csp-act-escalation-management"
+GLOBEX = "csp-customer-globex"
+CALLS: list[str] = []
+
+
+@pytest.fixture(params=["cloud", "datacenter"])
+def running(request: pytest.FixtureRequest, sandbox: Any, sandbox_dc: Any) -> Any:
+    return sandbox if request.param == "cloud" else sandbox_dc
+
+
+@pytest.fixture
+def gateway(running: Any) -> Iterator[JiraGateway]:
+    client = jira.JIRA(
+        server=running.base_url,
+        basic_auth=running.credentials(),
+        get_server_info=False,
+        max_retries=0,
+        options={"rest_api_version": "2", "check_update": False},
+    )
+    yield JiraGateway(
+        client,
+        server=running.base_url,
+        deployment=running.mode,
+        observe=lambda operation, outcome, seconds: CALLS.append(operation),
+    )
+    client.close()  # type: ignore[no-untyped-call]
+
+
+def mappings_with(overage: str = "notify") -> Mappings:
+    mappings = load_mappings(ROOT / "mappings")
+    silver = mappings.packages["silver"].model_copy(update={"overage": overage})
+    return mappings.model_copy(update={"packages": {**mappings.packages, "silver": silver}})
+
+
+class Daemon:
+    """One daemon's allowance pass: its own enforcer over the shared store and Jira."""
+
+    def __init__(
+        self, store: Store, gateway: JiraGateway, source: InMemoryWorklogs, mappings: Mappings
+    ) -> None:
+        self.now = NOW
+        self.store, self.source, self.mappings = store, source, mappings
+        self.enforcer = Enforcer(
+            store,
+            gateway,
+            mappings,
+            project="CSP",
+            clock=lambda: self.now,
+            settle=timedelta(seconds=0),
+        )
+
+    def run(self, running: Any) -> dict[str, int]:
+        running.admin.flush_index()
+        done = run_allowance_pass(
+            self.store, self.source, self.enforcer, self.mappings, clock=lambda: self.now
+        )
+        running.admin.flush_index()
+        return dict(done)
+
+
+def open_issue(gateway: JiraGateway, summary: str) -> IssueRef:
+    return gateway.create_issue(
+        IssueDraft("CSP", "Service Request", summary, "", ("csp", ACT, GLOBEX))
+    )
+
+
+def tracking(running: Any) -> Any:
+    found = [i for i in running.admin.issues(labels=["csp-allowance"]) if GLOBEX in i["labels"]]
+    assert len(found) == 1
+    return found[0]
+
+
+def labels_of(running: Any, key: str) -> list[str]:
+    (found,) = running.admin.issues(keys=[key])
+    return list(found["labels"])
+
+
+def test_a_customer_crosses_each_threshold_once_and_falls_back(
+    running: Any, gateway: JiraGateway, sqlite_store: Store
+) -> None:
+    running.reset()
+    work = open_issue(gateway, "Firewall change for Globex")
+    other = open_issue(gateway, "Quarterly review for Globex")
+    source = InMemoryWorklogs(groups={"csp-staff": {"csp.alice"}})
+    facts = source.issue(work.key, "csp", ACT, GLOBEX)
+    daemon = Daemon(sqlite_store, gateway, source, mappings_with())
+
+    source.log(facts, "csp.alice", "2026-11-03T10:00:00-05:00", int(7.5 * 3600))
+    source.log(facts, "noc.dave", "2026-11-03T11:00:00-05:00", 5 * 3600)  # does not count
+    assert daemon.run(running) == {
+        "worklogs_updated": 2,
+        "worklogs_deleted": 0,
+        "tracking:created": 1,
+        "warning:0.75:raised": 1,
+        "labels:warning:added": 1,
+        "customer_months_touched": 1,
+    }
+    issue = tracking(running)
+    assert issue["issuetype"] == "Task"
+    assert "Used: 7.50 h (75.0%)" in issue["description"]
+    assert "not-csp-staff: 5.00 h" in issue["description"]
+    assert len(issue["comments"]) == 1 and "75% warning" in issue["comments"][0]["body"]
+    for key in (work.key, other.key):
+        assert "csp-allowance-warning" in labels_of(running, key)
+    assert "csp-allowance-warning" not in issue["labels"]
+
+    late = source.log(facts, "csp.alice", "2026-11-04T10:00:00-05:00", int(2.5 * 3600))
+    daemon.run(running)
+    issue = tracking(running)
+    assert [c["body"].split("\n")[0].split("; ")[1] for c in issue["comments"][1:]] == [
+        "the 90% warning threshold is reached.",
+        "the allowance is used up (overage policy: notify).",
+    ]
+    assert "csp-allowance-exceeded" in labels_of(running, work.key)
+    assert "Used: 10.00 h (100.0%)" in issue["description"]
+
+    # Nothing changed: nothing is done again, and enforcement makes no Jira call.
+    CALLS.clear()
+    assert daemon.run(running) == {
+        "worklogs_updated": 0,
+        "worklogs_deleted": 0,
+        "customer_months_touched": 0,
+    }
+    assert len(tracking(running)["comments"]) == 3
+    assert CALLS == []
+
+    source.delete(late)
+    daemon.run(running)
+    issue = tracking(running)
+    assert len(issue["comments"]) == 5
+    assert all("back under" in c["body"] for c in issue["comments"][3:])
+    assert "csp-allowance-exceeded" not in labels_of(running, work.key)
+    assert "csp-allowance-warning" in labels_of(running, work.key)
+    assert "Used: 7.50 h (75.0%)" in issue["description"]
+    assert len(running.admin.issues(labels=["csp-allowance"])) == 1
+
+
+def test_a_second_daemon_does_nothing_twice(
+    running: Any, gateway: JiraGateway, sqlite_store: Store
+) -> None:
+    running.reset()
+    open_issue(gateway, "Globex request")
+    source = InMemoryWorklogs(groups={"csp-staff": {"csp.alice"}})
+    facts = source.issue("CSP-1", "csp", ACT, GLOBEX)
+    source.log(facts, "csp.alice", "2026-11-03T10:00:00-05:00", 10 * 3600)
+    first = Daemon(sqlite_store, gateway, source, mappings_with())
+    second = Daemon(sqlite_store, gateway, source, mappings_with())
+    first.run(running)
+    # The second daemon sees the same customer-month touched (e.g. it read the same feed).
+    with sqlite_store.transaction("test") as conn:
+        repo.move_cursor(conn, 0, NOW)
+    done = second.run(running)
+    assert not [name for name in done if ":" in name]
+    assert len(tracking(running)["comments"]) == 3
+
+
+def test_a_comment_that_landed_before_a_crash_is_not_posted_again(
+    running: Any, gateway: JiraGateway, sqlite_store: Store
+) -> None:
+    running.reset()
+    source = InMemoryWorklogs(groups={"csp-staff": {"csp.alice"}})
+    facts = source.issue("CSP-1", "csp", ACT, GLOBEX)
+    source.log(facts, "csp.alice", "2026-11-03T10:00:00-05:00", 3 * 3600)
+    daemon = Daemon(sqlite_store, gateway, source, mappings_with())
+    daemon.run(running)  # the tracking issue, no threshold yet
+    issue = tracking(running)
+    ref = IssueRef(issue["id"], issue["key"])
+    # A daemon claimed the 75% warning, posted it, and died before recording it.
+    with sqlite_store.transaction("test") as conn:
+        repo.claim_action(
+            conn, "globex", NOV, "warning:0.75", raise_=True, now=NOW, lease=timedelta(minutes=5)
+        )
+    gateway.add_comment(
+        ref, "posted before the crash\n\n" + marker("globex", NOV, "warning:0.75", 1, True)
+    )
+    source.log(facts, "csp.alice", "2026-11-04T10:00:00-05:00", 5 * 3600)
+    daemon.now = NOW + timedelta(minutes=10)  # the dead daemon's lease has run out
+    daemon.run(running)
+    bodies = [c["body"] for c in tracking(running)["comments"]]
+    assert sum("warning:0.75:1:raise" in b for b in bodies) == 1
+    with sqlite_store.transaction("test") as conn:
+        assert "warning:0.75" in repo.active_actions(conn, "globex", NOV)
+
+
+def test_require_approval_holds_new_requests_until_a_lead_approves(
+    running: Any, gateway: JiraGateway, sqlite_store: Store
+) -> None:
+    running.reset()
+    source = InMemoryWorklogs(groups={"csp-staff": {"csp.alice"}})
+    facts = source.issue("CSP-1", "csp", ACT, GLOBEX)
+    source.log(facts, "csp.alice", "2026-11-03T10:00:00-05:00", 11 * 3600)
+    daemon = Daemon(sqlite_store, gateway, source, mappings_with("require-approval"))
+    done = daemon.run(running)
+    assert done["approval:hold"] == 1
+    request = open_issue(gateway, "New Globex request after the allowance ran out")
+    assert daemon.run(running)["requests_held"] == 1
+    (held,) = running.admin.issues(keys=[request.key])
+    assert held["status"] == "Awaiting approval"
+    assert "waits for a CSP lead" in held["comments"][-1]["body"]
+    assert gateway.transition_to(request, "In Progress")  # a CSP lead approves
+    running.admin.flush_index()
+    assert daemon.run(running).get("requests_held", 0) == 0
+    (approved,) = running.admin.issues(keys=[request.key])
+    assert approved["status"] == "In Progress"
