@@ -68,11 +68,18 @@ def sync(
             report = daemon.worker.drain(timeout=timeout)
         with console.status("triaging issues people created in Jira…"):
             triaged = daemon.triage()
+        with console.status("reading worklogs into the allowance ledger…"):
+            allowance = daemon.allowance(full=True)
         depth = daemon.store.depth()
         daemon.close()
     except CspSyncError as exc:
         raise fail(str(exc)) from None
-    result = {"outcomes": dict(report.outcomes), "triage": dict(triaged), "queue": depth}
+    result = {
+        "outcomes": dict(report.outcomes),
+        "triage": dict(triaged),
+        "allowance": dict(allowance),
+        "queue": depth,
+    }
     if fmt is Format.json:
         emit_json(result)
         return
@@ -80,6 +87,7 @@ def sync(
     console.print(
         table("Triage of hand-made issues", ["outcome", "issues"], sorted(triaged.items()))
     )
+    console.print(table("Allowance ledger", ["outcome", "count"], sorted(allowance.items())))
     console.print(table("Queue", ["state", "events"], sorted(depth.items())))
 
 

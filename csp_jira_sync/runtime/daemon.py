@@ -47,7 +47,21 @@ def _worker_thread(app: App, stop: threading.Event) -> threading.Thread:
 
 
 def jobs_for(app: App) -> list[Job]:
-    return [Job("triage", app.settings.triage_interval_seconds, app.triage)]
+    return [Job("triage", app.settings.triage_interval_seconds, app.triage), *allowance_jobs(app)]
+
+
+def allowance_jobs(app: App) -> list[Job]:
+    """The allowance ledger's jobs (issue 8): the incremental pass, and the full month re-read."""
+    if app.worklog_source is None:
+        return []
+    return [
+        Job("allowance", app.settings.allowance_interval_seconds, app.allowance),
+        Job(
+            "allowance-recompute",
+            app.settings.allowance_recompute_seconds,
+            lambda: app.allowance(full=True),
+        ),
+    ]
 
 
 def serve(app: App) -> None:
