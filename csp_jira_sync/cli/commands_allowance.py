@@ -116,7 +116,7 @@ def allowance(
     ]
     columns = ["customer", "month", "package", "allowance", "used", "remaining", "percent"]
     columns += ["state", "by category", "excluded"]
-    console.print(table("CSP allowance", columns, rows))
+    console.print(table("CSP allowance", columns, rows, one_line=True))
 
 
 @allowance_app.command("explain")
@@ -161,7 +161,7 @@ def explain(
         for w in worklogs
     ]
     columns = ["issue", "worklog", "started (UTC)", "author", "time", "category", "why not"]
-    console.print(table("Worklogs behind the figure", columns, rows))
+    console.print(table("Worklogs behind the figure", columns, rows, one_line=True))
 
 
 @finance_app.command("export")

@@ -14,8 +14,9 @@ import pytest
 from csp_jira_sync.allowance import repository as repo
 from csp_jira_sync.allowance.enforcement import Enforcer, marker
 from csp_jira_sync.allowance.job import run_allowance_pass
+from csp_jira_sync.allowance.ledger import customer_months
 from csp_jira_sync.allowance.months import Month
-from csp_jira_sync.config.mappings import Mappings, load_mappings
+from csp_jira_sync.config.mappings import Borrowing, CarryOver, Mappings, load_mappings
 from csp_jira_sync.jira.gateway import JiraGateway
 from csp_jira_sync.jira.model import IssueDraft, IssueRef
 from csp_jira_sync.store import Store
@@ -228,3 +229,64 @@ def test_require_approval_holds_new_requests_until_a_lead_approves(
     assert daemon.run(running).get("requests_held", 0) == 0
     (approved,) = running.admin.issues(keys=[request.key])
     assert approved["status"] == "In Progress"
+
+
+def test_labels_and_the_hold_come_off_when_the_month_ends(
+    running: Any, gateway: JiraGateway, sqlite_store: Store
+) -> None:
+    running.reset()
+    work = open_issue(gateway, "Globex request")
+    source = InMemoryWorklogs(groups={"csp-staff": {"csp.alice"}})
+    facts = source.issue(work.key, "csp", ACT, GLOBEX)
+    source.log(facts, "csp.alice", "2026-11-03T10:00:00-05:00", 10 * 3600)
+    daemon = Daemon(sqlite_store, gateway, source, mappings_with("require-approval"))
+    daemon.run(running)
+    assert {"csp-allowance-warning", "csp-allowance-exceeded"} <= set(labels_of(running, work.key))
+    # 1 December 00:30 in New York: November is over for Globex.
+    daemon.now = datetime(2026, 12, 1, 5, 30, tzinfo=UTC)
+    done = daemon.run(running)
+    assert done["labels:warning:removed"] == 1
+    assert done["labels:exceeded:removed"] == 1
+    assert done["approval:released"] == 1
+    assert not {"csp-allowance-warning", "csp-allowance-exceeded"} & set(
+        labels_of(running, work.key)
+    )
+    # November's comments stay: the month was exceeded, and the tracking issue says so.
+    assert len(tracking(running)["comments"]) == 3
+    assert daemon.run(running) == {
+        "worklogs_updated": 0,
+        "worklogs_deleted": 0,
+        "customer_months_touched": 0,
+    }
+
+
+def test_borrowing_keeps_urgent_work_out_of_exceeded_and_shrinks_next_month(
+    running: Any, gateway: JiraGateway, sqlite_store: Store
+) -> None:
+    running.reset()
+    mappings = mappings_with()
+    silver = mappings.packages["silver"].model_copy(
+        update={
+            "borrowing": Borrowing(max_hours=3, labels=("csp-sev1",)),
+            "carry_over": CarryOver(months=1),
+        }
+    )
+    mappings = mappings.model_copy(update={"packages": {**mappings.packages, "silver": silver}})
+    source = InMemoryWorklogs(groups={"csp-staff": {"csp.alice"}})
+    urgent = source.issue("CSP-1", "csp", ACT, GLOBEX, "csp-sev1")
+    source.log(urgent, "csp.alice", "2026-10-03T10:00:00-04:00", 12 * 3600)
+    daemon = Daemon(sqlite_store, gateway, source, mappings)
+    daemon.run(running)
+    with sqlite_store.transaction("test") as conn:
+        october, november = customer_months(conn, mappings, mappings.customers["globex"], NOV)[0]
+    assert (october.borrowed_seconds, october.overage_seconds, october.state) == (
+        2 * 3600,
+        0,
+        "warning",
+    )
+    assert november.available_seconds == 8 * 3600  # 10 h less the 2 h October borrowed
+    october_issue = [
+        i for i in running.admin.issues(labels=["csp-allowance"]) if "2026-10" in i["summary"]
+    ]
+    assert "Borrowed from next month: 2.00 h" in october_issue[0]["description"]
+    assert not any("used up" in c["body"] for c in october_issue[0]["comments"])
