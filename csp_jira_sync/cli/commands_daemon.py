@@ -106,12 +106,17 @@ def _check_live(settings: Settings, mappings: Mappings) -> list[tuple[str, bool,
     except JiraError as exc:
         results.append((f"project {settings.jira_project}", False, str(exc)))
     wanted = {
-        "issuetype": {mappings.escalation.issue_type, "Service Request"},
+        "issuetype": {
+            mappings.escalation.issue_type,
+            "Service Request",
+            mappings.allowance.issue_type,
+        },
         "priority": set(mappings.escalation.severity_priority.values()),
         "status": {
             mappings.escalation.statuses.acknowledged,
             mappings.escalation.statuses.resolved,
             mappings.escalation.statuses.reopened,
+            *_approval_status(mappings),
         },
     }
     if settings.jira_auth == "bearer" and str(info.get("deploymentType", "")).lower() == "cloud":
@@ -139,7 +144,9 @@ def _check_live(settings: Settings, mappings: Mappings) -> list[tuple[str, bool,
                 else f"reaches {', '.join(sorted(targets))}",
             )
         )
-    for issue_type in (mappings.escalation.issue_type, "Service Request"):
+    for issue_type in dict.fromkeys(
+        (mappings.escalation.issue_type, "Service Request", mappings.allowance.issue_type)
+    ):
         results += _check_screen(
             gateway, settings.jira_project, issue_type, bool(mappings.escalation.service_components)
         )
@@ -151,6 +158,13 @@ def _check_live(settings: Settings, mappings: Mappings) -> list[tuple[str, bool,
                 (f"{kind} {name}", ok, "exists" if ok else "missing in Jira: fix mappings or Jira")
             )
     return results
+
+
+def _approval_status(mappings: Mappings) -> set[str]:
+    """The status new requests wait in, when some package's overage policy needs it."""
+    if any(p.overage == "require-approval" for p in mappings.packages.values()):
+        return {mappings.allowance.approval_status}
+    return set()
 
 
 # What the daemon sets when it creates an issue, and what Jira itself fills in.

@@ -48,6 +48,8 @@ def test_check_live_confirms_what_the_mappings_name_exists_in_jira(env: dict[str
     assert checks["create screen Incident"]["ok"]
     assert checks["workflow Incident"]["ok"]
     assert checks["create screen Service Request"]["ok"]
+    assert checks["issuetype Task"]["ok"]  # the allowance tracking issue
+    assert checks["create screen Task"]["ok"]
 
 
 def test_check_never_prints_the_token(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
