@@ -65,6 +65,13 @@ def _recount(
     issue_ids: Collection[str],
 ) -> set[repo.CustomerMonth]:
     pairs = repo.worklogs_to_count(conn, worklog_ids, issue_ids)
+    missing = set(worklog_ids) - {w.id for w, _ in pairs}
+    if missing:
+        # The reader must hand over the issue of every worklog it reads; without its labels a
+        # worklog cannot be counted, so it waits for the next month read instead of guessing.
+        log.warning(
+            "allowance.issue_missing worklogs=%d example=%s", len(missing), sorted(missing)[0]
+        )
     if not pairs:
         return set()
     members = staff.members()

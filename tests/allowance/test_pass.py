@@ -3,12 +3,14 @@ ledger, exact to the second, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from csp_jira_sync.allowance import repository as repo
+from csp_jira_sync.allowance.facts import WorklogChanges
 from csp_jira_sync.allowance.figures import MonthFigures
 from csp_jira_sync.allowance.job import month_period, run_allowance_pass
 from csp_jira_sync.allowance.ledger import figures_of
@@ -127,3 +129,22 @@ def test_a_month_period_covers_every_time_zone() -> None:
     start, end = month_period(OCT)
     assert start == datetime(2026, 9, 30, 10, tzinfo=UTC)  # 1 October 00:00 at UTC+14
     assert end == datetime(2026, 11, 1, 12, tzinfo=UTC)  # 1 November 00:00 at UTC-12
+
+
+def test_a_worklog_whose_issue_the_reader_left_out_is_not_guessed_at(
+    store: Store, jira: InMemoryWorklogs, mappings: Mappings, caplog: pytest.LogCaptureFixture
+) -> None:
+    issue = jira.issue("CSP-1", "csp", ACT, "csp-customer-acme")
+    jira.log(issue, "csp.alice", "2026-10-05T09:00:00+01:00", 3600)
+    original = jira.changes_since
+
+    def without_issues(since_ms: int) -> WorklogChanges:
+        return replace(original(since_ms), issues=())
+
+    jira.changes_since = without_issues  # type: ignore[method-assign]
+    with caplog.at_level("WARNING"):
+        run(store, jira, mappings)
+    assert "allowance.issue_missing worklogs=1" in caplog.text
+    assert figures(store, mappings, "acme", OCT).used_seconds == 0
+    run(store, jira, mappings, OCT)  # the month read hands the issue over
+    assert figures(store, mappings, "acme", OCT).used_seconds == 3600
