@@ -11,8 +11,9 @@ outcome, a search miss trusted only after the settle time.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 
 from csp_jira_sync.allowance import repository as repo
 from csp_jira_sync.allowance.enforce import (
@@ -213,36 +214,67 @@ class Enforcer:
             elif not action.add and has:
                 self._jira.edit_labels(found.ref, remove=(action.label,))
 
-    def hold_new_requests(self, customer: Customer, month: Month, since: datetime) -> int:
-        """Under `require-approval`, put the customer's CSP issues created since the allowance
-        ran out, and not yet started, in the approval status, each once: a lead who approves
-        one (moves it on) never sees it held again."""
-        status = self._mappings.allowance.approval_status
-        since_ms = int(since.timestamp() * 1000)
+    def catch_up(
+        self,
+        customer: Customer,
+        month: Month,
+        *,
+        flags: Sequence[str],
+        flags_since: datetime | None,
+        hold_since: datetime | None,
+    ) -> Counter[str]:
+        """While the month is flagged, CSP issues the customer opens later get the flags too,
+        and under `require-approval` new requests not yet started wait in the approval status,
+        each once: a lead who approves one (moves it on) never sees it held again. One search
+        per pass, for the issues created since the first flag went up."""
+        done: Counter[str] = Counter()
+        starts = [t for t in (flags_since if flags else None, hold_since) if t is not None]
+        if not starts:
+            return done
+        since_ms = int(min(starts).timestamp() * 1000)
         jql = (
             f'project = "{self._project}" AND labels = "csp" AND labels = "{customer.label}" '
-            f'AND status = "To Do" AND created >= {since_ms} ORDER BY created ASC'
+            f"AND statusCategory != Done AND created >= {since_ms} ORDER BY created ASC"
         )
-        held = 0
-        for found in list(self._jira.search(jql, fields=("labels", "status"))):
-            with self._store.transaction("holding a request for approval") as conn:
-                first = repo.hold_once(
-                    conn, found.ref.id, found.ref.key, customer.alias, month, self._clock()
-                )
-            if not first:
-                continue
-            moved = self._jira.transition_to(
-                found.ref,
-                status,
-                comment=(
-                    f"{customer.display_name}'s CSP allowance for {month} is used up and the "
-                    "contract requires approval: this request waits for a CSP lead to approve it."
-                ),
-            )
-            held += moved
-            if not moved:
-                log.warning("allowance.hold_refused issue=%s status=%s", found.ref.key, status)
-        return held
+        for found in list(self._jira.search(jql, fields=("labels", "status", "created"))):
+            lacking = [label for label in flags if label not in found.labels]
+            if lacking:
+                self._jira.edit_labels(found.ref, add=lacking)
+                done["issues_flagged_late"] += 1
+            if (
+                hold_since is not None
+                and found.status.casefold() == "to do"
+                and _created(found.created) >= hold_since
+                and self._hold(customer, month, found.ref)
+            ):
+                done["requests_held"] += 1
+        return done
+
+    def _hold(self, customer: Customer, month: Month, issue: IssueRef) -> bool:
+        with self._store.transaction("holding a request for approval") as conn:
+            first = repo.hold_once(conn, issue.id, issue.key, customer.alias, month, self._clock())
+        if not first:
+            return False
+        status = self._mappings.allowance.approval_status
+        moved = self._jira.transition_to(
+            issue,
+            status,
+            comment=(
+                f"{customer.display_name}'s CSP allowance for {month} is used up and the "
+                "contract requires approval: this request waits for a CSP lead to approve it."
+            ),
+        )
+        if not moved:
+            log.warning("allowance.hold_refused issue=%s status=%s", issue.key, status)
+        return moved
+
+
+def _created(text: str) -> datetime:
+    """Jira's `created` (`2026-11-20T12:00:00.000+0000`); unreadable counts as long ago."""
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def _name(action: Action) -> str:

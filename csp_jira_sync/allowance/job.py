@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from csp_jira_sync.allowance import repository as repo
 from csp_jira_sync.allowance.counting import count_worklog
+from csp_jira_sync.allowance.enforce import EXCEEDED_LABEL, WARNING_LABEL
 from csp_jira_sync.allowance.enforcement import Enforcer
 from csp_jira_sync.allowance.facts import IssueFacts, Worklog, WorklogSource
 from csp_jira_sync.allowance.ledger import customer_months
@@ -175,8 +176,23 @@ def enforce(
             for name in enforcer.enforce(customer, figure, current=figure.month == current):
                 done[name] += 1
         if current in months:
-            with store.transaction("reading the approval hold") as conn:
-                since = repo.action_since(conn, alias, current, "approval")
-            if since is not None:
-                done["requests_held"] += enforcer.hold_new_requests(customer, current, since)
+            with store.transaction("reading the flags in force") as conn:
+                raised = {
+                    label: at
+                    for key, label in (
+                        ("labels:warning", WARNING_LABEL),
+                        ("labels:exceeded", EXCEEDED_LABEL),
+                    )
+                    if (at := repo.action_since(conn, alias, current, key)) is not None
+                }
+                hold_since = repo.action_since(conn, alias, current, "approval")
+            done.update(
+                enforcer.catch_up(
+                    customer,
+                    current,
+                    flags=sorted(raised),
+                    flags_since=min(raised.values(), default=None),
+                    hold_since=hold_since,
+                )
+            )
     return done

@@ -141,7 +141,8 @@ def test_a_customer_crosses_each_threshold_once_and_falls_back(
     assert "csp-allowance-exceeded" in labels_of(running, work.key)
     assert "Used: 10.00 h (100.0%)" in issue["description"]
 
-    # Nothing changed: nothing is done again, and enforcement makes no Jira call.
+    # Nothing changed: nothing is done again; while the month is flagged, one search looks
+    # for issues the customer opened since.
     CALLS.clear()
     assert daemon.run(running) == {
         "worklogs_updated": 0,
@@ -149,7 +150,10 @@ def test_a_customer_crosses_each_threshold_once_and_falls_back(
         "customer_months_touched": 0,
     }
     assert len(tracking(running)["comments"]) == 3
-    assert CALLS == []
+    assert CALLS == ["search"]
+    later = open_issue(gateway, "Another Globex request")
+    assert daemon.run(running)["issues_flagged_late"] == 1
+    assert {"csp-allowance-warning", "csp-allowance-exceeded"} <= set(labels_of(running, later.key))
 
     source.delete(late)
     daemon.run(running)
