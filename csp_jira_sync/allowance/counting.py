@@ -8,14 +8,14 @@ that does not count is kept with its reason, so nobody wonders where the hours w
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from csp_jira_sync.allowance.facts import IssueFacts, Worklog
 from csp_jira_sync.allowance.months import Month
+from csp_jira_sync.config.catalog import Activity
 from csp_jira_sync.config.mappings import Customer, Mappings
 
 OUT_OF_SCOPE_LABEL = "csp-out-of-scope"
@@ -55,21 +55,47 @@ class LedgerLine:
         return self.excluded is None
 
 
-def customers_of(issue: IssueFacts, mappings: Mappings) -> list[Customer]:
-    labels = set(issue.labels)
-    return [c for c in mappings.customers.values() if c.label in labels]
+@dataclass(frozen=True)
+class Rules:
+    """The mappings, indexed by label once per pass (a month read counts 50,000 worklogs)."""
+
+    customers: Mapping[str, Customer]  # customer label -> customer
+    activities: Mapping[str, Activity]  # activity label -> activity
+    borrowing: Mapping[str, frozenset[str]]  # alias -> labels whose work may borrow
+
+    @classmethod
+    def of(cls, mappings: Mappings) -> Rules:
+        return cls(
+            customers={c.label: c for c in mappings.customers.values()},
+            activities={a.label: a for a in mappings.catalog.activities()},
+            borrowing={
+                c.alias: frozenset(b.labels)
+                for c in mappings.customers.values()
+                if (b := mappings.package_of(c).borrowing) is not None
+            },
+        )
 
 
 def count_worklog(
-    worklog: Worklog, issue: IssueFacts, *, staff: Collection[str], mappings: Mappings
+    worklog: Worklog,
+    issue: IssueFacts,
+    *,
+    staff: Collection[str],
+    mappings: Mappings | None = None,
+    rules: Rules | None = None,
 ) -> LedgerLine:
-    """The ledger line of one worklog, from the issue's current labels and who logged it."""
-    customers = customers_of(issue, mappings)
-    customer = customers[0] if len(customers) == 1 else None
-    zone = customer.zone if customer is not None else ZoneInfo("UTC")
-    activity = next(
-        (a for a in map(mappings.catalog.activity_by_label, issue.labels) if a is not None), None
+    """The ledger line of one worklog, from the issue's current labels and who logged it
+    (`rules` from `Rules.of(mappings)`; pass either)."""
+    if rules is None:
+        if mappings is None:
+            raise TypeError("count_worklog needs mappings or rules")
+        rules = Rules.of(mappings)
+    customers = list(
+        dict.fromkeys(rules.customers[x] for x in issue.labels if x in rules.customers)
     )
+    customer = customers[0] if len(customers) == 1 else None
+    zone = customer.zone if customer is not None else UTC
+    activity = next((rules.activities[x] for x in issue.labels if x in rules.activities), None)
     excluded: Exclusion | None = None
     if worklog.author_account_id not in staff:
         excluded = "not-csp-staff"
@@ -81,8 +107,7 @@ def count_worklog(
         excluded = "out-of-scope"
     elif activity is None:
         excluded = "no-activity-label"
-    package = mappings.package_of(customer) if customer is not None else None
-    borrowing = package.borrowing if package is not None else None
+    borrow = rules.borrowing.get(customer.alias) if customer is not None else None
     return LedgerLine(
         worklog_id=worklog.id,
         issue_id=issue.id,
@@ -95,6 +120,6 @@ def count_worklog(
         category=activity.category if activity is not None and excluded is None else None,
         excluded=excluded,
         may_borrow=excluded is None
-        and borrowing is not None
-        and any(label in borrowing.labels for label in issue.labels),
+        and borrow is not None
+        and any(label in borrow for label in issue.labels),
     )

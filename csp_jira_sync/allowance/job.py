@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Connection
 
 from csp_jira_sync.allowance import repository as repo
-from csp_jira_sync.allowance.counting import count_worklog
+from csp_jira_sync.allowance.counting import Rules, count_worklog
 from csp_jira_sync.allowance.enforce import EXCEEDED_LABEL, WARNING_LABEL
 from csp_jira_sync.allowance.enforcement import Enforcer
 from csp_jira_sync.allowance.facts import IssueFacts, Worklog, WorklogSource
@@ -76,7 +76,8 @@ def _recount(
     if not pairs:
         return set()
     members = staff.members()
-    lines = [count_worklog(w, i, staff=members, mappings=mappings) for w, i in pairs]
+    rules = Rules.of(mappings)
+    lines = [count_worklog(w, i, staff=members, rules=rules) for w, i in pairs]
     return repo.save_lines(conn, lines)
 
 

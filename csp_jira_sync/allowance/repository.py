@@ -107,9 +107,11 @@ def worklogs_to_count(
     )
     found: dict[str, tuple[Worklog, IssueFacts]] = {}
     for column, values in (
-        (allowance_worklogs.c.worklog_id, list(worklog_ids)),
         (allowance_worklogs.c.issue_id, list(issue_ids)),
+        (allowance_worklogs.c.worklog_id, None),
     ):
+        if values is None:  # the worklogs named that were not on the issues named
+            values = [i for i in worklog_ids if i not in found]
         for chunk in _chunks(values):
             for row in conn.execute(query.where(column.in_(chunk))):
                 found[row.worklog_id] = (
