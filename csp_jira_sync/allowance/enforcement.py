@@ -115,9 +115,11 @@ class Enforcer:
         if entry is not None:
             found = self._jira.find_by_label(ref)
             if found:
+                # An earlier create landed: its description may predate these figures.
+                self._jira.edit_description(found[0], action.description)
                 with self._store.transaction("recording a found tracking issue") as conn:
                     repo.record_tracking(
-                        conn, customer.alias, month, found[0].id, found[0].key, None
+                        conn, customer.alias, month, found[0].id, found[0].key, action.digest
                     )
                 return found[0]
             if now < entry.create_started_at + self._settle:

@@ -24,6 +24,7 @@ from csp_jira_sync.allowance.facts import IssueFacts, Worklog, WorklogSource
 from csp_jira_sync.allowance.ledger import customer_months
 from csp_jira_sync.allowance.months import Month
 from csp_jira_sync.config.mappings import Mappings
+from csp_jira_sync.errors import JiraError
 from csp_jira_sync.store import Store
 
 log = logging.getLogger(__name__)
@@ -174,7 +175,20 @@ def enforce(
         for figure in figures:
             if figure.month not in months:
                 continue
-            for name in enforcer.enforce(customer, figure, current=figure.month == current):
+            try:
+                names = enforcer.enforce(customer, figure, current=figure.month == current)
+            except JiraError as exc:
+                # The ledger is already current; the next full month read (or change) touches
+                # this customer-month again and enforcement picks up where it stopped.
+                log.warning(
+                    "allowance.enforce_failed customer=%s month=%s error=%s",
+                    alias,
+                    figure.month,
+                    exc,
+                )
+                done["enforcement_failed"] += 1
+                continue
+            for name in names:
                 done[name] += 1
         if current in months:
             with store.transaction("reading the flags in force") as conn:

@@ -17,6 +17,7 @@ from csp_jira_sync.allowance.job import run_allowance_pass
 from csp_jira_sync.allowance.ledger import customer_months
 from csp_jira_sync.allowance.months import Month
 from csp_jira_sync.config.mappings import Borrowing, CarryOver, Mappings, load_mappings
+from csp_jira_sync.config.references import ref_label
 from csp_jira_sync.jira.gateway import JiraGateway
 from csp_jira_sync.jira.model import IssueDraft, IssueRef
 from csp_jira_sync.store import Store
@@ -294,3 +295,44 @@ def test_borrowing_keeps_urgent_work_out_of_exceeded_and_shrinks_next_month(
     ]
     assert "Borrowed from next month: 2.00 h" in october_issue[0]["description"]
     assert not any("used up" in c["body"] for c in october_issue[0]["comments"])
+
+
+def test_a_tracking_issue_created_before_a_crash_is_found_not_doubled(
+    running: Any, gateway: JiraGateway, sqlite_store: Store
+) -> None:
+    running.reset()
+    ref = ref_label("allowance", f"globex:{NOV}")
+    # A daemon claimed the create, Jira created the issue, and the daemon died unanswered.
+    with sqlite_store.transaction("test") as conn:
+        repo.claim_tracking(conn, "globex", NOV, ref, NOW, previous_start=None)
+    landed = gateway.create_issue(
+        IssueDraft("CSP", "Task", "CSP allowance 2026-11: Globex Retail Inc", "old", (ref,))
+    )
+    source = InMemoryWorklogs(groups={"csp-staff": {"csp.alice"}})
+    facts = source.issue("CSP-1", "csp", ACT, GLOBEX)
+    source.log(facts, "csp.alice", "2026-11-03T10:00:00-05:00", 3600)
+    Daemon(sqlite_store, gateway, source, mappings_with()).run(running)
+    (issue,) = running.admin.issues(labels=[ref])
+    assert issue["key"] == landed.key
+    assert "Used: 1.00 h (10.0%)" in issue["description"]
+    with sqlite_store.transaction("test") as conn:
+        found = repo.tracking(conn, "globex", NOV)
+    assert found is not None and found.issue_key == landed.key
+
+
+def test_a_refused_enforcement_keeps_the_ledger_and_the_pass_going(
+    running: Any, gateway: JiraGateway, sqlite_store: Store
+) -> None:
+    running.reset()
+    mappings = mappings_with()
+    broken = mappings.model_copy(
+        update={"allowance": mappings.allowance.model_copy(update={"issue_type": "Epic Saga"})}
+    )
+    source = InMemoryWorklogs(groups={"csp-staff": {"csp.alice"}})
+    facts = source.issue("CSP-1", "csp", ACT, GLOBEX)
+    source.log(facts, "csp.alice", "2026-11-03T10:00:00-05:00", 3600)
+    done = Daemon(sqlite_store, gateway, source, broken).run(running)
+    assert done["enforcement_failed"] == 1
+    with sqlite_store.transaction("test") as conn:
+        assert repo.tracking(conn, "globex", NOV) is None  # refused: nothing left claimed
+        assert len(repo.lines_of(conn, customer="globex", month=NOV)) == 1
