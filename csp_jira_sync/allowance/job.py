@@ -171,7 +171,7 @@ def enforce(
         customer = mappings.customers[alias]
         current = Month.of(now, customer.zone)
         with store.transaction("computing allowance figures") as conn:
-            figures, _ = customer_months(conn, mappings, customer, max(months))
+            figures = customer_months(conn, mappings, customer, max(months))
         for figure in figures:
             if figure.month not in months:
                 continue

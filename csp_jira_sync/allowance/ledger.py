@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -10,8 +9,7 @@ from sqlalchemy.engine import Connection
 
 from csp_jira_sync.allowance import report
 from csp_jira_sync.allowance import repository as repo
-from csp_jira_sync.allowance.counting import LedgerLine
-from csp_jira_sync.allowance.figures import MonthFigures, month_figures, usage_of
+from csp_jira_sync.allowance.figures import MonthFigures, MonthUsage, month_figures
 from csp_jira_sync.allowance.months import Month
 from csp_jira_sync.config.mappings import Customer, Mappings
 from csp_jira_sync.errors import ConfigError
@@ -20,28 +18,25 @@ from csp_jira_sync.store import Store
 
 def customer_months(
     conn: Connection, mappings: Mappings, customer: Customer, last: Month
-) -> tuple[list[MonthFigures], dict[Month, list[LedgerLine]]]:
-    """The customer's figures for every month up to `last`, and the lines behind them. With
-    carry-over or borrowing each month depends on the ones before it, so those start at the
-    ledger's first month; otherwise only `last` is read."""
+) -> list[MonthFigures]:
+    """The customer's figures for every month up to `last`. With carry-over or borrowing each
+    month depends on the ones before it, so those start at the ledger's first month;
+    otherwise only `last` is read."""
     package = mappings.package_of(customer)
     first = last
     if package.carry_over is not None or package.borrowing is not None:
         covered = repo.month_range(conn)
         if covered is not None:
             first = min(covered[0], last)
-    by_month: dict[Month, list[LedgerLine]] = defaultdict(list)
-    for line in repo.lines_of(conn, customer=customer.alias, month=None if first < last else last):
-        if first <= line.month <= last:
-            by_month[line.month].append(line)
-    usages = [usage_of(month, by_month.get(month, [])) for month in first.until(last)]
-    return month_figures(customer.alias, package, usages), dict(by_month)
+    sums = repo.usage(conn, customer.alias, first, last)
+    usages = [sums.get(month, MonthUsage(month)) for month in first.until(last)]
+    return month_figures(customer.alias, package, usages)
 
 
 def figures_of(
     conn: Connection, mappings: Mappings, customer: Customer, month: Month
 ) -> MonthFigures:
-    return customer_months(conn, mappings, customer, month)[0][-1]
+    return customer_months(conn, mappings, customer, month)[-1]
 
 
 def _customers(mappings: Mappings, alias: str | None) -> list[Customer]:
@@ -94,6 +89,7 @@ def finance_rows(store: Store, mappings: Mappings, *, month: Month) -> list[dict
     rows: list[dict[str, Any]] = []
     with store.transaction("reading the allowance ledger") as conn:
         for one in _customers(mappings, None):
-            all_figures, by_month = customer_months(conn, mappings, one, month)
-            rows.append(report.finance_row(all_figures[-1], by_month.get(month, [])))
+            figures = customer_months(conn, mappings, one, month)[-1]
+            lines = repo.lines_of(conn, customer=one.alias, month=month)
+            rows.append(report.finance_row(figures, lines))
     return rows

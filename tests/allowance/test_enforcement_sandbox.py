@@ -283,7 +283,7 @@ def test_borrowing_keeps_urgent_work_out_of_exceeded_and_shrinks_next_month(
     daemon = Daemon(sqlite_store, gateway, source, mappings)
     daemon.run(running)
     with sqlite_store.transaction("test") as conn:
-        october, november = customer_months(conn, mappings, mappings.customers["globex"], NOV)[0]
+        october, november = customer_months(conn, mappings, mappings.customers["globex"], NOV)
     assert (october.borrowed_seconds, october.overage_seconds, october.state) == (
         2 * 3600,
         0,

@@ -3,11 +3,13 @@ cursor, and enforcement claims that make each Jira action happen once across dae
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from csp_jira_sync.allowance import repository as repo
 from csp_jira_sync.allowance.counting import LedgerLine
 from csp_jira_sync.allowance.facts import IssueFacts, Worklog
+from csp_jira_sync.allowance.figures import usage_of
 from csp_jira_sync.allowance.months import Month
 from csp_jira_sync.store import Store
 
@@ -141,3 +143,22 @@ def test_a_request_is_held_for_approval_once(store: Store) -> None:
     with store.transaction("test") as conn:
         assert repo.hold_once(conn, "500", "CSP-5", "acme", OCT, NOW)
         assert not repo.hold_once(conn, "500", "CSP-5", "acme", OCT, NOW)
+
+
+def test_usage_summed_in_the_database_equals_the_lines_summed_one_by_one(store: Store) -> None:
+    lines = [
+        replace(line("1"), seconds=601, may_borrow=True),
+        replace(line("2"), seconds=7, category="configuration"),
+        replace(line("3"), category=None, excluded="not-csp-staff"),
+        replace(line("4", NOV), seconds=3600),
+        replace(line("5"), customer="globex"),
+    ]
+    with store.transaction("test") as conn:
+        repo.save_lines(conn, lines)
+        summed = repo.usage(conn, "acme", OCT, NOV)
+    assert summed[OCT] == usage_of(
+        OCT, [x for x in lines if x.customer == "acme" and x.month == OCT]
+    )
+    assert summed[OCT].by_category == {"crm": 601, "configuration": 7}
+    assert summed[OCT].may_borrow == 601
+    assert summed[NOV].used == 3600
