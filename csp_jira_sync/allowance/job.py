@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Connection
@@ -63,11 +63,21 @@ def _recount(
     conn: Connection,
     mappings: Mappings,
     staff: Staff,
-    worklog_ids: Collection[str],
-    issue_ids: Collection[str],
+    read_issues: Sequence[IssueFacts],
+    read_worklogs: Sequence[Worklog],
+    *,
+    issues_complete: bool,
 ) -> set[repo.CustomerMonth]:
-    pairs = repo.worklogs_to_count(conn, worklog_ids, issue_ids)
-    missing = set(worklog_ids) - {w.id for w, _ in pairs}
+    """Count the worklogs just read, with their issues as just read, and the stored worklogs
+    on those issues (their labels may have changed), unless the read holds all of them."""
+    issues = {i.id: i for i in read_issues}
+    pairs = {w.id: (w, issues[w.issue_id]) for w in read_worklogs if w.issue_id in issues}
+    unpaired = [w.id for w in read_worklogs if w.issue_id not in issues]
+    for worklog, issue in repo.worklogs_to_count(
+        conn, unpaired, () if issues_complete else list(issues)
+    ):
+        pairs.setdefault(worklog.id, (worklog, issues.get(issue.id, issue)))
+    missing = {w.id for w in read_worklogs} - set(pairs)
     if missing:
         # The reader must hand over the issue of every worklog it reads; without its labels a
         # worklog cannot be counted, so it waits for the next month read instead of guessing.
@@ -78,17 +88,15 @@ def _recount(
         return set()
     members = staff.members()
     rules = Rules.of(mappings)
-    lines = [count_worklog(w, i, staff=members, rules=rules) for w, i in pairs]
+    lines = [count_worklog(w, i, staff=members, rules=rules) for w, i in pairs.values()]
     return repo.save_lines(conn, lines)
 
 
 def _store_read(
-    conn: Connection, issues: Iterable[IssueFacts], worklogs: Iterable[Worklog]
-) -> tuple[list[str], list[str]]:
-    issues, worklogs = list(issues), list(worklogs)
+    conn: Connection, issues: Sequence[IssueFacts], worklogs: Sequence[Worklog]
+) -> None:
     repo.save_issues(conn, issues)
     repo.save_worklogs(conn, worklogs)
-    return [w.id for w in worklogs], [i.id for i in issues]
 
 
 def initial_since(now: datetime) -> int:
@@ -116,9 +124,11 @@ def run_allowance_pass(
     changes = source.changes_since(since if since is not None else initial_since(clock()))
     with store.transaction("applying worklog changes") as conn:
         if changes.updated or changes.deleted_ids or changes.issues:
-            worklog_ids, issue_ids = _store_read(conn, changes.issues, changes.updated)
+            _store_read(conn, changes.issues, changes.updated)
             touched |= repo.delete_worklogs(conn, changes.deleted_ids)
-            touched |= _recount(conn, mappings, staff, worklog_ids, issue_ids)
+            touched |= _recount(
+                conn, mappings, staff, changes.issues, changes.updated, issues_complete=False
+            )
         repo.move_cursor(conn, changes.next_since_ms, clock())
     outcome["worklogs_updated"] += len(changes.updated)
     outcome["worklogs_deleted"] += len(changes.deleted_ids)
@@ -126,10 +136,13 @@ def run_allowance_pass(
         start, end = month_period(month)
         read = source.month(start, end)
         with store.transaction("replacing a month of worklogs") as conn:
-            worklog_ids, issue_ids = _store_read(conn, read.issues, read.worklogs)
-            gone = repo.worklogs_started_between(conn, start, end) - set(worklog_ids)
+            _store_read(conn, read.issues, read.worklogs)
+            gone = repo.worklogs_started_between(conn, start, end) - {w.id for w in read.worklogs}
             touched |= repo.delete_worklogs(conn, gone)
-            touched |= _recount(conn, mappings, staff, worklog_ids, issue_ids)
+            # A month read hands over every worklog of every issue it names.
+            touched |= _recount(
+                conn, mappings, staff, read.issues, read.worklogs, issues_complete=True
+            )
         outcome["months_read"] += 1
         outcome["worklogs_read"] += len(read.worklogs)
     if enforcer is not None:

@@ -141,12 +141,15 @@ def worklogs_to_count(
 def save_lines(conn: Connection, lines: Sequence[LedgerLine]) -> set[CustomerMonth]:
     """Write the lines; the customer-months they were and now are counted in."""
     touched: set[CustomerMonth] = set()
-    ids = [line.worklog_id for line in lines]
-    for chunk in _chunks(ids):
-        touched |= _months_of(
-            conn, sa.select(allowance_lines).where(allowance_lines.c.worklog_id.in_(chunk))
-        )
-    rows = [
+    stored: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks([line.worklog_id for line in lines]):
+        for row in conn.execute(
+            sa.select(allowance_lines).where(allowance_lines.c.worklog_id.in_(chunk))
+        ):
+            stored[row.worklog_id] = dict(row._mapping)
+            if row.customer is not None:
+                touched.add((row.customer, Month.parse(row.month)))
+    rows: list[dict[str, Any]] = [
         {
             "worklog_id": x.worklog_id,
             "issue_id": x.issue_id,
@@ -162,7 +165,9 @@ def save_lines(conn: Connection, lines: Sequence[LedgerLine]) -> set[CustomerMon
         }
         for x in lines
     ]
-    _upsert(conn, allowance_lines, rows, "worklog_id")
+    # An hourly month re-read recounts every worklog; only lines that changed are written.
+    changed = [row for row in rows if stored.get(row["worklog_id"]) != row]
+    _upsert(conn, allowance_lines, changed, "worklog_id")
     touched |= {(x.customer, x.month) for x in lines if x.customer is not None}
     return touched
 
