@@ -7,8 +7,8 @@ What Jira does that a client must cope with, and the sandbox therefore does too:
 - the JQL is parsed and its values checked as a search would (an unknown status is a 400);
 - a filter that does not exist, or is not shared with the caller, is a 400, not a 404;
 - `/filter/search` matches `filterName` by words unless `isSubstringMatch=true`, pages with
-  `startAt`/`maxResults`, and shows a filter's `jql`, `owner`, `description`, `favourite` and
-  `sharePermissions` only when `expand` names them.
+  `startAt`/`maxResults`, and shows a filter's `jql`, `owner`, `description`, `favourite`,
+  `sharePermissions` and `viewUrl` only when `expand` names them.
 Data Center has no `/filter/search`: its clients find their filters among `/filter/favourite`
 (a new filter is its owner's favourite) or keep the ids of the filters they made.
 """
@@ -35,7 +35,7 @@ FILTER_UNAVAILABLE = (
     "The selected filter is not available to you, perhaps it has been deleted or had its "
     "permissions changed."
 )
-SEARCH_EXPANDS = ("description", "favourite", "jql", "owner", "sharePermissions")
+SEARCH_EXPANDS = ("description", "favourite", "jql", "owner", "sharePermissions", "viewUrl")
 
 
 # ---- rendering ------------------------------------------------------------------------------
