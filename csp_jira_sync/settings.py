@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     worker_retry_max_seconds: float = Field(default=900.0, gt=0)
     triage_interval_seconds: float = Field(default=300.0, gt=0)
 
+    # Reports (issue 9)
+    # The group each customer's saved filters are shared with; empty: the Jira project.
+    report_filter_group: str | None = None
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("jira_url")

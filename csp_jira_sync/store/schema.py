@@ -12,6 +12,7 @@ a test checks that the migrated database and this module never drift apart.
   (by `ref_label`) instead of creating a second one. Jira's search is eventually consistent, so
   a search alone misses just-created issues (jiralert #73).
 - `escalations`, `applied_events`, `cursors`, `triage_labels`: the worker's bookkeeping.
+- `saved_filters`: the saved Jira filters kept per customer for reports (issue 9).
 """
 
 from __future__ import annotations
@@ -143,6 +144,21 @@ triage_labels = Table(
     CheckConstraint(_one_of("decided_by", ("daemon", "human")), name="decided_by"),
 )
 
+# The saved Jira filters kept per customer (reports/filters.py): the id Jira gave each, so a
+# filter is found again without a search (Data Center has no filter search), with the name and
+# JQL last written, for operators.
+saved_filters = Table(
+    "saved_filters",
+    metadata,
+    Column("scope", String(60), nullable=False),
+    Column("purpose", String(40), nullable=False),
+    Column("filter_id", String(32), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("jql", Text, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("scope", "purpose"),
+)
+
 __all__ = [
     "INBOX_KINDS",
     "INBOX_SOURCES",
@@ -153,5 +169,6 @@ __all__ = [
     "inbox",
     "jira_issues",
     "metadata",
+    "saved_filters",
     "triage_labels",
 ]
