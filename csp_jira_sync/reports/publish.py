@@ -56,7 +56,7 @@ def reference_label(document: ReportDocument) -> str:
     return document.labels[0]
 
 
-def choose_issue_type(wanted: str, offered: Sequence[str]) -> str:
+def choose_issue_type(wanted: str, offered: Sequence[str], *, setting: str = "report") -> str:
     """`wanted` where the project offers it (Jira compares names without case), else Task."""
     by_name = {name.casefold(): name for name in offered}
     found = by_name.get(wanted.casefold())
@@ -66,7 +66,7 @@ def choose_issue_type(wanted: str, offered: Sequence[str]) -> str:
     if fallback is None:
         raise ValueError(
             f"the project offers neither issue type {wanted!r} nor {FALLBACK_ISSUE_TYPE!r} "
-            f"(it offers {', '.join(sorted(offered)) or 'none'}); set issue_types.report in "
+            f"(it offers {', '.join(sorted(offered)) or 'none'}); set issue_types.{setting} in "
             "issue_types.yaml to one it has"
         )
     return fallback
