@@ -49,9 +49,16 @@ def _find_or_create(gateway: ReportsGateway, spec: FilterSpec) -> SavedFilter:
         return gateway.create_filter(name=spec.name, jql=spec.jql, description=spec.description)
     except JiraPermanent as exc:
         # Jira refuses a second filter of the same name: an earlier create landed after all.
-        again = gateway.find_filter(spec.name) if exc.status == 400 else None
-        if again is None:
+        if exc.status != 400:
             raise
+        again = gateway.find_filter(spec.name)
+        if again is None:
+            raise JiraPermanent(
+                f"{exc} Jira has a filter named {spec.name!r} that csp-jira-sync cannot find "
+                "(on Data Center only our favourite filters are visible to it): mark that filter "
+                "as a favourite of the sync user, or delete it, and the next run takes it over",
+                status=exc.status,
+            ) from None
         return again
 
 

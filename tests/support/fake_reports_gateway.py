@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from csp_jira_sync.errors import JiraTransient
+from csp_jira_sync.errors import JiraPermanent, JiraTransient
 from csp_jira_sync.jira.model import IssueDraft, IssueLink, IssueRef
 from csp_jira_sync.jira.reports_port import AttachmentInfo, FilterShare, SavedFilter
 
@@ -34,6 +34,8 @@ class FakeReportsGateway:
         self.filters: dict[str, SavedFilter] = {}
         self.calls: Counter[str] = Counter()
         self.fail_on: set[str] = set()
+        # The next this-many filter searches miss (another daemon's create not yet seen).
+        self.missed_finds = 0
         self._next = 100
 
     def _call(self, operation: str) -> None:
@@ -124,14 +126,18 @@ class FakeReportsGateway:
 
     def find_filter(self, name: str) -> SavedFilter | None:
         self._call("filter_find")
+        if self.missed_finds:
+            self.missed_finds -= 1
+            return None
         return next(
             (f for f in self.filters.values() if f.name.casefold() == name.casefold()), None
         )
 
     def create_filter(self, *, name: str, jql: str, description: str) -> SavedFilter:
         self._call("filter_create")
-        if self.find_filter(name) is not None:
-            raise AssertionError(f"fake: a second filter named {name!r}")
+        if any(f.name.casefold() == name.casefold() for f in self.filters.values()):
+            # What Jira answers: filter names are unique per owner.
+            raise JiraPermanent("Filter with same name already exists.", status=400)
         filter_id = self._id()
         saved = SavedFilter(filter_id, name, jql, description, (), f"http://fake/f/{filter_id}")
         self.filters[filter_id] = saved
