@@ -486,13 +486,28 @@ class JiraGateway:
         Only for issues the daemon owns outright (reports, Problems' descriptions are not
         touched); escalations get comments instead (jiralert #160)."""
         description: Any = adf if self._api == "3" else fit_description(wiki)
-        self._send(
-            "PUT",
-            f"issue/{issue.id}",
-            operation="edit",
-            idempotent=True,
-            body={"fields": {"summary": summary, "description": description}},
-        )
+        fields = {"summary": summary, "description": description}
+        try:
+            self._send(
+                "PUT",
+                f"issue/{issue.id}",
+                operation="edit",
+                idempotent=True,
+                body={"fields": fields},
+            )
+        except JiraPermanent as exc:
+            # "Field 'summary' cannot be set. It is not on the appropriate screen" (jiralert
+            # #95): the summary set at create stays, the description is what carries the numbers.
+            if exc.status != 400 or "summary" not in str(exc):
+                raise
+            log.warning("jira.summary_not_editable issue=%s", issue.key)
+            self._send(
+                "PUT",
+                f"issue/{issue.id}",
+                operation="edit",
+                idempotent=True,
+                body={"fields": {"description": description}},
+            )
 
     def attachments(self, issue: IssueRef) -> list[AttachmentInfo]:
         raw = self._send(

@@ -31,6 +31,7 @@ from csp_jira_sync.store import Store
 log = logging.getLogger(__name__)
 
 KIND = "report"
+SUMMARY_LIMIT = 255  # Jira refuses longer summaries (jiralert #146)
 FALLBACK_ISSUE_TYPE = "Task"
 PLACEHOLDER = "This report is being written by csp-jira-sync; it is complete within minutes."
 
@@ -41,6 +42,10 @@ class Published:
     new: bool  # created by this run
     attachments: tuple[str, ...]  # the file names now on the issue from this run
     removed: int  # older attachments replaced
+
+
+def fit_summary(summary: str) -> str:
+    return summary if len(summary) <= SUMMARY_LIMIT else summary[: SUMMARY_LIMIT - 1] + "…"
 
 
 def subject_of(document: ReportDocument) -> str:
@@ -175,7 +180,7 @@ class ReportPublisher:
                 draft=IssueDraft(
                     project=self._project,
                     issue_type=self._type_for_create(),
-                    summary=document.summary,
+                    summary=fit_summary(document.summary),
                     description=PLACEHOLDER,
                     labels=document.labels,
                 ),
