@@ -4,13 +4,14 @@ needs (issue 9), on Cloud (v2 and v3) and Data Center, every exchange held to th
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import jira
 import pytest
 
 from tests.contract.clients import JiraHttp
 from tests.contract.issues import PROJECT, new_issue, unique_label
-from tests.support.contract import ContractRecorder
+from tests.support.contract import ContractRecorder, Deployment
 
 
 def _create(http: JiraHttp, version: int, name: str, jql: str) -> dict[str, object]:
@@ -168,3 +169,18 @@ def test_an_attachment_is_replaced_by_adding_the_new_and_deleting_the_old(
     attachments = jira_client.issue(key, fields="attachment").fields.attachment
     assert [(a.id, a.filename, a.size) for a in attachments] == [(new.id, "trend.csv", 8)]
     assert ("DELETE", "/rest/api/2/attachment/{id}") in jira_contract.operations()
+
+
+def test_a_filter_is_visible_to_others_only_once_shared_and_only_its_owner_changes_it(
+    sandbox: Any, cloud_http: JiraHttp, jira_contract: ContractRecorder
+) -> None:
+    alice = JiraHttp(sandbox.base_url, auth=("csp.alice", "csp.alice-token"))
+    jira_contract.attach(alice.session, deployment=Deployment.CLOUD)
+    created = _create(cloud_http, 2, f"CSP visibility {unique_label()}", f"project = {PROJECT}")
+    path = f"/rest/api/2/filter/{created['id']}"
+    assert alice.get(path).status_code == 400  # not shared with her yet
+    cloud_http.post(f"{path}/permission", json={"type": "group", "groupname": "csp-staff"})
+    assert alice.get(path).json()["name"] == created["name"]
+    refused = alice.put(path, json={"name": "taken over", "jql": "project = CSP"})
+    assert refused.status_code == 400
+    assert cloud_http.get(path).json()["name"] == created["name"]
