@@ -23,6 +23,7 @@ from typing import Any
 
 from csp_jira_sync.delivery import journal
 from csp_jira_sync.delivery.once import create_once
+from csp_jira_sync.errors import JiraPermanent
 from csp_jira_sync.jira.model import IssueDraft, IssueRef
 from csp_jira_sync.jira.reports_port import ReportsGateway, SavedFilter
 from csp_jira_sync.reports.document import ReportDocument
@@ -34,6 +35,12 @@ KIND = "report"
 SUMMARY_LIMIT = 255  # Jira refuses longer summaries (jiralert #146)
 FALLBACK_ISSUE_TYPE = "Task"
 PLACEHOLDER = "This report is being written by csp-jira-sync; it is complete within minutes."
+
+
+class _ReportGone(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -166,6 +173,18 @@ class ReportPublisher:
         Raises `Defer` when an earlier create may still be indexing or another daemon holds
         the create: the caller tries again later."""
         subject = subject_of(document)
+        try:
+            return self._publish(document, subject, filters)
+        except _ReportGone as gone:
+            # The report was deleted in Jira by hand: raise it again rather than fail every run.
+            log.warning("report.deleted_in_jira subject=%s issue=%s", subject, gone.key)
+            with self._store.transaction("forgetting a deleted report") as conn:
+                journal.forget_deleted(conn, KIND, subject, 0)
+            return self._publish(document, subject, filters)
+
+    def _publish(
+        self, document: ReportDocument, subject: str, filters: Sequence[SavedFilter]
+    ) -> Published:
         ref = reference_label(document)
         issue = self._known_issue(subject)
         new = False
@@ -189,7 +208,14 @@ class ReportPublisher:
             )
             issue, new = created.issue, created.new
         wiki, adf = with_filter_links(document, filters)
-        self._jira.set_summary_and_description(issue, summary=document.summary, wiki=wiki, adf=adf)
+        try:
+            self._jira.set_summary_and_description(
+                issue, summary=fit_summary(document.summary), wiki=wiki, adf=adf
+            )
+        except JiraPermanent as exc:
+            if exc.status == 404 and not new:
+                raise _ReportGone(issue.key) from exc
+            raise
         if not new:
             # Labels the document gained since the report was created; adding is idempotent
             # and keeps labels people set by hand.
@@ -218,6 +244,11 @@ class ReportPublisher:
             # the next run, never a report without its chart.
             for old in before:
                 if old.filename == attachment.filename and old.id != added.id:
-                    self._jira.delete_attachment(old.id)
+                    try:
+                        self._jira.delete_attachment(old.id)
+                    except JiraPermanent as exc:
+                        if exc.status != 404:
+                            raise
+                        continue  # someone removed it already
                     removed += 1
         return removed

@@ -124,3 +124,35 @@ def test_a_create_that_landed_before_a_crash_is_found_by_its_label(sqlite_store:
 def test_a_document_without_labels_is_refused_with_the_reason() -> None:
     with pytest.raises(ValueError, match="reference label"):
         reference_label(replace(report(), labels=()))
+
+
+def test_a_report_deleted_in_jira_is_raised_again_once(sqlite_store: Store) -> None:
+    jira = FakeReportsGateway()
+    publisher = _publisher(sqlite_store, jira)
+    gone = publisher.publish(report(run=1)).issue
+    del jira.issues[gone.key]
+    again = publisher.publish(report(run=2))
+    assert again.new is True
+    assert again.issue != gone
+    assert publisher.publish(report(run=3)).issue == again.issue
+    assert jira.calls["create"] == 2
+
+
+def test_an_old_attachment_someone_removed_meanwhile_is_no_failure(sqlite_store: Store) -> None:
+    jira = FakeReportsGateway()
+    publisher = _publisher(sqlite_store, jira)
+    issue = publisher.publish(report(run=1)).issue
+    stale = list(jira.issues[issue.key].attachments)
+    jira.issues[issue.key].attachments.clear()  # a person removed both files
+    jira.attachments = lambda _issue: stale  # type: ignore[method-assign,assignment]  # read earlier
+    published = publisher.publish(report(run=2))
+    assert published.removed == 0
+    assert len(jira.issues[issue.key].attachments) == 2
+
+
+def test_a_long_summary_is_cut_to_jiras_limit(sqlite_store: Store) -> None:
+    jira = FakeReportsGateway()
+    long = replace(report(), summary="Trends " + "x" * 300)
+    issue = _publisher(sqlite_store, jira).publish(long).issue
+    assert len(jira.issues[issue.key].summary) == 255
+    assert len(jira.issues[issue.key].draft.summary) == 255

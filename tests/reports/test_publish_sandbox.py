@@ -123,3 +123,17 @@ def test_a_project_without_the_report_type_gets_a_task_read_from_create_metadata
     assert _raw_issue(gateway, published.issue.key)["issuetype"]["name"] == "Task"
     createmeta = [e for e in jira_contract.exchanges if "createmeta" in (e.operation or "")]
     assert len(createmeta) == 1  # read once, not per report
+
+
+def test_a_report_deleted_in_jira_by_hand_is_raised_again(
+    sandbox: Any, sqlite_store: Store, jira_contract: ContractRecorder
+) -> None:
+    gateway = _recorded_gateway(sandbox.base_url, Deployment.CLOUD, "2", jira_contract)
+    publisher = _publisher(sqlite_store, gateway)
+    first = publisher.publish(report(run=1)).issue
+    state = sandbox.sandbox.state
+    with state.lock:
+        state.delete_issue(state.issue(first.key))
+    again = publisher.publish(report(run=2))
+    assert again.new is True
+    assert gateway.find_by_label("csp-report-acme-2026-w47") == [again.issue]

@@ -74,6 +74,10 @@ class FakeReportsGateway:
         self, issue: IssueRef, *, summary: str, wiki: str, adf: dict[str, Any]
     ) -> None:
         self._call("edit")
+        if issue.key not in self.issues:
+            raise JiraPermanent(
+                "Issue does not exist or you do not have permission to see it.", status=404
+            )
         found = self.issues[issue.key]
         found.summary, found.wiki, found.adf = summary, wiki, adf
 
@@ -101,6 +105,10 @@ class FakeReportsGateway:
 
     def delete_attachment(self, attachment_id: str) -> None:
         self._call("detach")
+        if not any(a.id == attachment_id for i in self.issues.values() for a in i.attachments):
+            raise JiraPermanent(
+                f"The attachment with id '{attachment_id}' does not exist.", status=404
+            )
         for issue in self.issues.values():
             issue.attachments[:] = [a for a in issue.attachments if a.id != attachment_id]
 
