@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from csp_jira_sync.config.mappings import Mappings
 from csp_jira_sync.delivery import journal
 from csp_jira_sync.delivery.once import Defer, create_once
+from csp_jira_sync.errors import JiraPermanent
 from csp_jira_sync.jira.model import IssueDraft, IssueLink, IssueRef
 from csp_jira_sync.jira.reports_port import ReportsGateway
 from csp_jira_sync.reports.problem_decide import (
@@ -39,7 +40,9 @@ class ProblemOutcome:
     issue: IssueRef | None
     created: bool
     linked: tuple[str, ...]  # escalation issues linked by this pass
-    note: str  # "created", "linked", "unchanged", "below threshold", "deferred: ...", ...
+    # "created", "linked", "unchanged", "below threshold", "unknown customer", "deleted in Jira",
+    # "deferred: <why>", "refused: <Jira's reason>"
+    note: str
 
 
 class ProblemPass:
@@ -70,6 +73,10 @@ class ProblemPass:
                 outcome = ProblemOutcome(
                     subject_of(group), None, False, (), f"deferred: {deferred.reason}"
                 )
+            except JiraPermanent as refused:
+                # One group Jira refuses (a link type the project lacks, say) must not stop the
+                # others; an outage (JiraTransient) does stop the pass, for the scheduler to log.
+                outcome = ProblemOutcome(subject_of(group), None, False, (), f"refused: {refused}")
             log.info("problem.%s subject=%s", outcome.note.split(":")[0], outcome.subject)
             outcomes.append(outcome)
         return outcomes
@@ -126,7 +133,14 @@ class ProblemPass:
                 settle=self._settle,
             )
             issue, created = made.issue, made.new
-        missing = links_to_add(group, self._jira.linked_issue_keys(issue))
+        try:
+            linked = self._jira.linked_issue_keys(issue)
+        except JiraPermanent as exc:
+            if exc.status != 404:
+                raise
+            # A person deleted the Problem: that is their call, so it is not raised again.
+            return ProblemOutcome(subject, issue, False, (), "deleted in Jira")
+        missing = links_to_add(group, linked)
         for key in missing:
             self._jira.link(issue, IssueLink(rules.link_type, key))
         note = "created" if created else ("linked" if missing else "unchanged")

@@ -110,3 +110,35 @@ def test_a_create_another_daemon_holds_is_deferred_and_the_pass_goes_on(
     assert notes[0].startswith("deferred")
     assert notes[1] == "created"
     assert jira.calls["create"] == 1
+
+
+def test_a_problem_deleted_in_jira_is_left_deleted(sqlite_store: Store, mappings: Mappings) -> None:
+    jira, problems, occ = _world(sqlite_store, mappings)
+    first = problems.run([_group(occ[:3])])[0]
+    assert first.issue is not None
+    del jira.issues[first.issue.key]
+    assert [o.note for o in problems.run([_group(occ)])] == ["deleted in Jira"]
+    assert jira.calls["create"] == 1
+
+
+def test_a_group_jira_refuses_does_not_stop_the_others(
+    sqlite_store: Store, mappings: Mappings
+) -> None:
+    jira, problems, occ = _world(sqlite_store, mappings)
+    first = problems.run([_group(occ[:3])])[0]
+    assert first.issue is not None
+    jira.issues[first.issue.key].links.clear()  # so the pass links again, with a bad type
+    rules = mappings.problems.model_copy(update={"link_type": "Causes"})
+    strict = mappings.model_copy(update={"problems": rules})
+    problems = ProblemPass(
+        sqlite_store,
+        jira,
+        strict,
+        project="CSP",
+        now=lambda: NOW,
+        settle=timedelta(seconds=60),
+    )
+    other = RecurringGroup("fp-2", "acme", "incident-problem", "CPU", tuple(occ[:3]))
+    notes = [o.note for o in problems.run([_group(occ[:3]), other])]
+    assert notes[0].startswith("refused: No issue link type")
+    assert notes[1] == "created"

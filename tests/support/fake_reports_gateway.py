@@ -120,10 +120,18 @@ class FakeReportsGateway:
 
     def linked_issue_keys(self, issue: IssueRef) -> frozenset[str]:
         self._call("links")
+        if issue.key not in self.issues:
+            raise JiraPermanent(
+                "Issue does not exist or you do not have permission to see it.", status=404
+            )
         return frozenset(key for _, key in self.issues[issue.key].links)
 
     def link(self, issue: IssueRef, link: IssueLink) -> None:
         self._call("link")
+        if link.type_name not in ("Relates", "Blocks"):
+            raise JiraPermanent(
+                f"No issue link type with name '{link.type_name}' found.", status=404
+            )
         self._link(issue, link)
 
     # -- saved filters -----------------------------------------------------------------------
