@@ -12,6 +12,7 @@ Where the documents and the recurring groups come from (the trend computation an
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from datetime import date, datetime, timedelta
 from csp_jira_sync.config.mappings import Mappings
 from csp_jira_sync.delivery import journal
 from csp_jira_sync.delivery.once import Defer
+from csp_jira_sync.errors import JiraPermanent
 from csp_jira_sync.jira.reports_port import FilterShare, ReportsGateway, SavedFilter
 from csp_jira_sync.reports.document import ReportDocument
 from csp_jira_sync.reports.filters import ensure_customer_filters, share_target, specs_for
@@ -27,6 +29,8 @@ from csp_jira_sync.reports.problem_decide import RecurringGroup
 from csp_jira_sync.reports.problems import ProblemPass
 from csp_jira_sync.reports.publish import KIND, ReportPublisher
 from csp_jira_sync.store import Store
+
+log = logging.getLogger(__name__)
 
 # (period kind "week" or "month", period label "2026-W47" or "2026-11") -> one document per
 # scope (each customer, and "all").
@@ -69,8 +73,9 @@ def _published(store: Store, subject: str) -> bool:
 
 def publish_documents(ctx: ReportContext, documents: Iterable[ReportDocument]) -> Counter[str]:
     """Raise each document in Jira (created or updated, never a second report); a customer's
-    report links its saved filters. Counts `created`, `updated` and `deferred` (another daemon
-    holds the create, or it may still be indexing: the next pass finishes it)."""
+    report links its saved filters. Counts `created`, `updated`, `deferred` (another daemon
+    holds the create, or it may still be indexing: the next pass finishes it), `refused` (Jira
+    refused that report; the others go on) and `filters refused`."""
     publisher = ReportPublisher(
         ctx.store,
         ctx.gateway,
@@ -88,13 +93,24 @@ def publish_documents(ctx: ReportContext, documents: Iterable[ReportDocument]) -
             if share is None:
                 share = share_target(ctx.gateway, project=ctx.project, group=ctx.filter_group)
             specs = specs_for(customer, ctx.mappings, project=ctx.project)
-            filters = ensure_customer_filters(
-                ctx.store, ctx.gateway, specs, share=share, now=ctx.now
-            )
+            try:
+                filters = ensure_customer_filters(
+                    ctx.store, ctx.gateway, specs, share=share, now=ctx.now
+                )
+            except JiraPermanent as exc:
+                # The report still carries its numbers; the filter links return once Jira
+                # takes the filters (e.g. CSP_REPORT_FILTER_GROUP names a group that exists).
+                log.warning("report.filters_refused scope=%s reason=%s", document.scope, exc)
+                outcomes["filters refused"] += 1
         try:
             published = publisher.publish(document, filters=filters)
         except Defer:
             outcomes["deferred"] += 1
+            continue
+        except JiraPermanent as exc:
+            subject = f"{document.scope}/{document.period_label}"
+            log.warning("report.refused subject=%s reason=%s", subject, exc)
+            outcomes["refused"] += 1
             continue
         outcomes["created" if published.new else "updated"] += 1
     return outcomes

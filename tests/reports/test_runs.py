@@ -98,3 +98,25 @@ def test_the_scheduled_pass_raises_each_due_report_once(
     assert second == {"already raised": 2 * scopes}
     assert len(asked) == 2  # nothing computed again
     assert sum(jira.calls.values()) == 0  # and nothing asked of Jira
+
+
+def test_filters_jira_refuses_leave_the_report_without_links_but_raised(
+    sqlite_store: Store, mappings: Mappings
+) -> None:
+    jira = FakeReportsGateway()
+    jira.refuse_on.add("filter_share")
+    ctx = _context(sqlite_store, jira, mappings, datetime(2026, 11, 24, tzinfo=UTC))
+    assert publish_documents(ctx, [report(scope="acme")]) == {"filters refused": 1, "created": 1}
+    [issue] = jira.issues.values()
+    assert "Saved filters" not in issue.wiki
+
+
+def test_a_report_jira_refuses_does_not_stop_the_others(
+    sqlite_store: Store, mappings: Mappings
+) -> None:
+    jira = FakeReportsGateway()
+    jira.refuse_on.add("attach")
+    ctx = _context(sqlite_store, jira, mappings, datetime(2026, 11, 24, tzinfo=UTC))
+    outcomes = publish_documents(ctx, [report(scope="all"), report(scope="all", period="2026-W48")])
+    assert outcomes == {"refused": 2}
+    assert jira.calls["attach"] == 2  # the second was tried after the first was refused

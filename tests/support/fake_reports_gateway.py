@@ -1,7 +1,8 @@
 """An in-memory Jira behind the `ReportsGateway` Protocol (csp_jira_sync/jira/reports_port.py),
 for unit tests of publishing, saved filters and Problems: issues with labels, descriptions,
 attachments and links, and saved filters with their shares. Every call is counted in `calls`;
-`fail_on` makes the named operation raise once (a crash or a lost answer at that point)."""
+`fail_on` makes the named operation raise once (a crash or a lost answer at that point),
+`refuse_on` makes it answer Jira's 400 every time."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class FakeReportsGateway:
         self.filters: dict[str, SavedFilter] = {}
         self.calls: Counter[str] = Counter()
         self.fail_on: set[str] = set()
+        self.refuse_on: set[str] = set()  # the named operation answers 400 every time
         # The next this-many filter searches miss (another daemon's create not yet seen).
         self.missed_finds = 0
         self._next = 100
@@ -43,6 +45,8 @@ class FakeReportsGateway:
         if operation in self.fail_on:
             self.fail_on.discard(operation)
             raise JiraTransient(f"fake: {operation} failed", may_have_landed=False)
+        if operation in self.refuse_on:
+            raise JiraPermanent(f"fake: Jira refuses {operation}", status=400)
 
     def _id(self) -> str:
         self._next += 1
