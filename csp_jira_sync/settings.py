@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     allowance_interval_seconds: float = Field(default=300.0, gt=0)
     allowance_recompute_seconds: float = Field(default=3600.0, gt=0)
 
+    # Reports (issue 9)
+    # The group each customer's saved filters are shared with; empty: the Jira project.
+    report_filter_group: str | None = None
+    # How often `serve` looks for a week or month whose report is due, and for recurring problems.
+    report_interval_seconds: float = Field(default=3600.0, gt=0)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("jira_url")

@@ -24,6 +24,7 @@ from starlette.responses import Response
 from jira_sandbox import errors as msg
 from jira_sandbox import (
     routes_admin,
+    routes_filters,
     routes_issue_parts,
     routes_issues,
     routes_meta,
@@ -71,6 +72,7 @@ class SandboxApp:
             routes_issue_parts.register(add)
             routes_worklogs.register(add, cloud=sandbox.is_cloud)
             routes_search.register(add, cloud=sandbox.is_cloud)
+            routes_filters.register(add, cloud=sandbox.is_cloud)
         # Data Center serves attachment content outside the REST API.
         download = "/secure/attachment/{id}/{filename}"
         self.jira.add("GET", download, routes_issue_parts.attachment_content)

@@ -212,3 +212,24 @@ class Issue:
     @property
     def time_spent(self) -> int:
         return sum(worklog.time_spent_seconds for worklog in self.worklogs)
+
+
+@dataclass
+class FilterShare:
+    """One share permission of a saved filter: with a project, a group, or every logged-in user."""
+
+    id: int
+    type: str  # "project", "group", "loggedin", "global"
+    project_id: str | None = None
+    group: str | None = None
+
+
+@dataclass
+class SavedFilter:
+    id: int
+    name: str
+    jql: str
+    owner: str
+    description: str = ""
+    favourite: bool = True  # Jira makes a new filter a favourite of its owner
+    shares: list[FilterShare] = field(default_factory=list)

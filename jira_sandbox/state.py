@@ -30,6 +30,7 @@ from jira_sandbox.model import (
     Priority,
     Project,
     Resolution,
+    SavedFilter,
     Status,
     Transition,
     User,
@@ -67,6 +68,7 @@ class SandboxState(Generic[D]):
         self.comments_by_id: dict[int, Comment] = {}
         self.links_by_id: dict[int, IssueLink] = {}
         self.attachments_by_id: dict[int, Attachment] = {}
+        self.filters_by_id: dict[int, SavedFilter] = {}
         self.worklog_updates = ChangeFeed()
         self.worklog_deletions = ChangeFeed()
         self._next_id = FIRST_ID
@@ -94,7 +96,7 @@ class SandboxState(Generic[D]):
     # ---- identity -------------------------------------------------------------------------
 
     def new_id(self) -> int:
-        """Ids are unique across issues, comments, worklogs, links and attachments."""
+        """Ids are unique across issues, comments, worklogs, links, attachments and filters."""
         value = self._next_id
         self._next_id += 1
         return value
@@ -239,6 +241,7 @@ class SandboxState(Generic[D]):
         self.comments_by_id.clear()
         self.links_by_id.clear()
         self.attachments_by_id.clear()
+        self.filters_by_id.clear()
         self.worklog_updates = ChangeFeed()
         self.worklog_deletions = ChangeFeed()
         self.search_index.clear()

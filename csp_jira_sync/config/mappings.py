@@ -197,6 +197,21 @@ class AllowanceMapping(_Frozen):
         return self
 
 
+class ProblemRules(_Frozen):
+    """`problems.yaml`: when recurring incidents become a Problem record (ITIL problem
+    management), and how the Problem is linked to them."""
+
+    # A Problem is raised once this many escalations of one recurring problem fall within
+    # `window_days` of each other.
+    escalations: int = Field(default=3, ge=2, le=1000)
+    window_days: int = Field(default=30, ge=1, le=366)
+    link_type: str = Field(default="Relates", min_length=1, max_length=255)
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(days=self.window_days)
+
+
 class _CustomersFile(_Frozen):
     customers: tuple[Customer, ...]
 
@@ -214,6 +229,7 @@ class Mappings(_Frozen):
     packages: dict[str, Package]
     escalation: EscalationMapping
     issue_types: IssueTypes = IssueTypes()
+    problems: ProblemRules = ProblemRules()
 
     @property
     def created_issue_types(self) -> dict[str, str]:
@@ -245,6 +261,7 @@ class Mappings(_Frozen):
 
 M = TypeVar("M", bound=BaseModel)
 ISSUE_TYPES_FILE = "issue_types.yaml"
+PROBLEMS_FILE = "problems.yaml"
 
 
 def _load(directory: Path, name: str, model: type[M]) -> M:
@@ -294,6 +311,11 @@ def load_mappings(directory: Path) -> Mappings:
         if (directory / "allowance.yaml").exists()
         else AllowanceMapping()
     )
+    problems = (
+        _load(directory, PROBLEMS_FILE, ProblemRules)
+        if (directory / PROBLEMS_FILE).exists()
+        else ProblemRules()
+    )
     by_tier = {p.tier: p for p in packages}
     if len(by_tier) != len(packages):
         raise ConfigError(f"{directory / 'packages.yaml'}: a package tier is listed twice.")
@@ -332,4 +354,5 @@ def load_mappings(directory: Path) -> Mappings:
         escalation=escalation,
         issue_types=issue_types,
         allowance=allowance,
+        problems=problems,
     )

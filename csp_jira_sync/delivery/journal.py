@@ -112,6 +112,19 @@ def forget_create(conn: Connection, kind: str, subject: str, generation: int) ->
     )
 
 
+def forget_deleted(conn: Connection, kind: str, subject: str, generation: int) -> None:
+    """The recorded issue is gone from Jira (a person deleted it): the subject may be created
+    again. Only for issues the daemon owns whole, such as reports."""
+    conn.execute(
+        sa.delete(jira_issues).where(
+            jira_issues.c.subject_kind == kind,
+            jira_issues.c.subject_id == subject,
+            jira_issues.c.generation == generation,
+            jira_issues.c.state == "created",
+        )
+    )
+
+
 def record_created(
     conn: Connection, kind: str, subject: str, generation: int, issue: IssueRef, now: datetime
 ) -> None:

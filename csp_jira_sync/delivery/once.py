@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from csp_jira_sync.delivery import journal
 from csp_jira_sync.errors import JiraPermanent, JiraTransient
 from csp_jira_sync.jira.model import IssueDraft, IssueRef
-from csp_jira_sync.jira.port import Gateway
+from csp_jira_sync.jira.port import Gateway, IssueCreator
 from csp_jira_sync.store import Store
 
 
@@ -40,7 +40,7 @@ class Created:
 
 def create_once(
     store: Store,
-    gateway: Gateway,
+    gateway: IssueCreator,
     *,
     kind: str,
     subject: str,

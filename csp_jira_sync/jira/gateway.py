@@ -18,6 +18,12 @@ import requests
 from csp_jira_sync.errors import JiraError, JiraPermanent
 from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueLink, IssueRef
 from csp_jira_sync.jira.port import Gateway
+from csp_jira_sync.jira.reports_port import (
+    AttachmentInfo,
+    FilterShare,
+    ReportsGateway,
+    SavedFilter,
+)
 from csp_jira_sync.jira.retry import RetryPolicy
 from csp_jira_sync.jira.text import fit_description, from_adf, to_adf
 from csp_jira_sync.settings import Settings
@@ -51,6 +57,7 @@ class JiraGateway:
         # Workflows reuse transition ids across issues of a type: learning them once saves a
         # GET per status change (see transition_to).
         self._transition_ids: dict[str, str] = {}
+        self._project_ids: dict[str, str] = {}
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -66,13 +73,20 @@ class JiraGateway:
         idempotent: bool,
         params: dict[str, Any] | None = None,
         body: Any = None,
+        files: Any = None,
+        headers: dict[str, Any] | None = None,
     ) -> Any:
         def once() -> Any:
             started = time.perf_counter()
             outcome = "error"
             try:
                 response: requests.Response = self._jira._session.request(
-                    method, self._url(path), params=params, json=body
+                    method,
+                    self._url(path),
+                    params=params,
+                    json=body,
+                    files=files,
+                    headers=headers or {},
                 )
                 outcome = "ok"
                 return response.json() if response.content else None
@@ -444,6 +458,193 @@ class JiraGateway:
             if not members or page.get("isLast", start >= int(page.get("total", 0))):
                 return
 
+    # -- reports, saved filters and Problems (issue 9; the `ReportsGateway` port) ---------------
+
+    def project_issue_types(self, project: str) -> tuple[str, ...]:
+        """The issue types `project` offers on create, from the paged create metadata (Cloud:
+        `issueTypes`; Data Center: `values` with `isLast`). One call per 50 types."""
+        names: list[str] = []
+        start = 0
+        while True:
+            page = self._send(
+                "GET",
+                f"issue/createmeta/{project}/issuetypes",
+                operation="createmeta",
+                idempotent=True,
+                params={"startAt": start, "maxResults": 50},
+            )
+            types = page.get("issueTypes", page.get("values")) or []
+            names.extend(str(t["name"]) for t in types)
+            start += len(types)
+            if not types or page.get("isLast", start >= int(page.get("total", 0))):
+                return tuple(names)
+
+    def set_summary_and_description(
+        self, issue: IssueRef, *, summary: str, wiki: str, adf: dict[str, Any]
+    ) -> None:
+        """Rewrite a report's summary and description in one edit: `wiki` on v2, `adf` on v3.
+        Only for issues the daemon owns outright (reports, Problems' descriptions are not
+        touched); escalations get comments instead (jiralert #160)."""
+        description: Any = adf if self._api == "3" else fit_description(wiki)
+        fields = {"summary": summary, "description": description}
+        try:
+            self._send(
+                "PUT",
+                f"issue/{issue.id}",
+                operation="edit",
+                idempotent=True,
+                body={"fields": fields},
+            )
+        except JiraPermanent as exc:
+            # "Field 'summary' cannot be set. It is not on the appropriate screen" (jiralert
+            # #95): the summary set at create stays, the description is what carries the numbers.
+            if exc.status != 400 or "summary" not in str(exc):
+                raise
+            log.warning("jira.summary_not_editable issue=%s", issue.key)
+            self._send(
+                "PUT",
+                f"issue/{issue.id}",
+                operation="edit",
+                idempotent=True,
+                body={"fields": {"description": description}},
+            )
+
+    def attachments(self, issue: IssueRef) -> list[AttachmentInfo]:
+        raw = self._send(
+            "GET",
+            f"issue/{issue.id}",
+            operation="get",
+            idempotent=True,
+            params={"fields": "attachment"},
+        )
+        found = (raw.get("fields") or {}).get("attachment") or []
+        infos = [_attachment_info(a) for a in found]
+        return sorted(infos, key=lambda a: (int(a.id) if a.id.isdigit() else 0, a.id))
+
+    def add_attachment(
+        self, issue: IssueRef, *, filename: str, content: bytes, media_type: str
+    ) -> AttachmentInfo:
+        """One multipart upload. Not retried blindly: a second copy would only be tidied away
+        on the next publish, but there is no reason to make one."""
+        created = self._send(
+            "POST",
+            f"issue/{issue.id}/attachments",
+            operation="attach",
+            idempotent=False,
+            files={"file": (filename, content, media_type)},
+            # Jira refuses uploads without this header (XSRF); the session's JSON content type
+            # must go so that requests writes the multipart boundary.
+            headers={"X-Atlassian-Token": "no-check", "Content-Type": None},
+        )
+        return _attachment_info(created[0])
+
+    def delete_attachment(self, attachment_id: str) -> None:
+        self._send("DELETE", f"attachment/{attachment_id}", operation="detach", idempotent=True)
+
+    def linked_issue_keys(self, issue: IssueRef) -> frozenset[str]:
+        raw = self._send(
+            "GET",
+            f"issue/{issue.id}",
+            operation="get",
+            idempotent=True,
+            params={"fields": "issuelinks"},
+        )
+        keys: set[str] = set()
+        for link in (raw.get("fields") or {}).get("issuelinks") or []:
+            for side in ("inwardIssue", "outwardIssue"):
+                other = link.get(side)
+                if isinstance(other, dict) and other.get("key"):
+                    keys.add(str(other["key"]))
+        return frozenset(keys)
+
+    def get_filter(self, filter_id: str) -> SavedFilter | None:
+        try:
+            raw = self._send("GET", f"filter/{filter_id}", operation="filter", idempotent=True)
+        except JiraPermanent as exc:
+            # Jira answers 400 (not 404) for a filter that was deleted or is no longer shared
+            # with us; either way it has to be made again.
+            if exc.status in (400, 404):
+                return None
+            raise
+        return _saved_filter(raw)
+
+    def find_filter(self, name: str) -> SavedFilter | None:
+        """Our filter named `name`, compared without case as Jira keeps names unique. Cloud
+        searches by name (substring, then the exact name picked here); Data Center has no
+        filter search, so its owner's favourites are read (a new filter is a favourite)."""
+        wanted = name.casefold()
+        if self.deployment == "datacenter":
+            favourites = self._send("GET", "filter/favourite", operation="filter", idempotent=True)
+            for raw in favourites or []:
+                if str(raw.get("name", "")).casefold() == wanted:
+                    return _saved_filter(raw)
+            return None
+        start = 0
+        while True:
+            page = self._send(
+                "GET",
+                "filter/search",
+                operation="filter",
+                idempotent=True,
+                params={
+                    "filterName": name,
+                    "isSubstringMatch": "true",
+                    "expand": "description,jql,sharePermissions,viewUrl",
+                    "startAt": start,
+                    "maxResults": 50,
+                },
+            )
+            values = page.get("values") or []
+            for raw in values:
+                if str(raw.get("name", "")).casefold() == wanted:
+                    return _saved_filter(raw)
+            start += len(values)
+            if not values or page.get("isLast", True):
+                return None
+
+    def create_filter(self, *, name: str, jql: str, description: str) -> SavedFilter:
+        raw = self._send(
+            "POST",
+            "filter",
+            operation="filter_create",
+            idempotent=False,
+            body={"name": name, "jql": jql, "description": description, "favourite": True},
+        )
+        return _saved_filter(raw)
+
+    def update_filter(
+        self, filter_id: str, *, name: str, jql: str, description: str
+    ) -> SavedFilter:
+        raw = self._send(
+            "PUT",
+            f"filter/{filter_id}",
+            operation="filter_update",
+            idempotent=True,
+            body={"name": name, "jql": jql, "description": description},
+        )
+        return _saved_filter(raw)
+
+    def share_filter(self, filter_id: str, share: FilterShare) -> None:
+        body = (
+            {"type": "project", "projectId": share.value}
+            if share.type == "project"
+            else {"type": "group", "groupname": share.value}
+        )
+        self._send(
+            "POST",
+            f"filter/{filter_id}/permission",
+            operation="filter_share",
+            idempotent=False,
+            body=body,
+        )
+
+    def project_id(self, project: str) -> str:
+        known = self._project_ids.get(project)
+        if known is None:
+            raw = self._send("GET", f"project/{project}", operation="project", idempotent=True)
+            known = self._project_ids[project] = str(raw["id"])
+        return known
+
     # -- metadata, for `check --live` -------------------------------------------------------
 
     def read(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
@@ -488,6 +689,29 @@ def _found(raw: dict[str, Any]) -> FoundIssue:
     )
 
 
+def _attachment_info(raw: dict[str, Any]) -> AttachmentInfo:
+    return AttachmentInfo(
+        id=str(raw["id"]), filename=str(raw.get("filename", "")), size=int(raw.get("size") or 0)
+    )
+
+
+def _saved_filter(raw: dict[str, Any]) -> SavedFilter:
+    shares: list[FilterShare] = []
+    for share in raw.get("sharePermissions") or []:
+        if share.get("type") == "project" and isinstance(share.get("project"), dict):
+            shares.append(FilterShare("project", str(share["project"].get("id", ""))))
+        elif share.get("type") == "group" and isinstance(share.get("group"), dict):
+            shares.append(FilterShare("group", str(share["group"].get("name", ""))))
+    return SavedFilter(
+        id=str(raw["id"]),
+        name=str(raw.get("name", "")),
+        jql=str(raw.get("jql") or ""),
+        description=str(raw.get("description") or ""),
+        shares=tuple(shares),
+        view_url=str(raw.get("viewUrl") or ""),
+    )
+
+
 def connect(settings: Settings, *, observe: CallObserver | None = None) -> JiraGateway:
     """A gateway for the configured Jira. Makes no call until the first request."""
     token = settings.jira_token.get_secret_value()
@@ -518,3 +742,4 @@ def connect(settings: Settings, *, observe: CallObserver | None = None) -> JiraG
 
 # mypy proves here that the concrete gateway satisfies the Protocol the core depends on.
 _SATISFIES_PORT: type[Gateway] = JiraGateway
+_SATISFIES_REPORTS_PORT: type[ReportsGateway] = JiraGateway

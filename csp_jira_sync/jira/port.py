@@ -14,6 +14,15 @@ from typing import Protocol
 from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueRef
 
 
+class IssueCreator(Protocol):
+    """All that `create_once` calls: a create, and a look by reference label before a second
+    one. Both `Gateway` and the reports' `ReportsGateway` satisfy it."""
+
+    def create_issue(self, draft: IssueDraft) -> IssueRef: ...
+
+    def find_by_label(self, label: str, *, reconcile: Sequence[str] = ()) -> list[IssueRef]: ...
+
+
 class Gateway(Protocol):
     """What `create_once`, `apply_once` and `run_triage_pass` call. Failures are raised as
     `JiraTransient` (with `may_have_landed`) or `JiraPermanent` from `csp_jira_sync.errors`."""

@@ -26,6 +26,13 @@ from csp_jira_sync.delivery.kinds import handlers_for
 from csp_jira_sync.delivery.worker import Worker, WorkerConfig, utc_now
 from csp_jira_sync.jira.gateway import JiraGateway, connect
 from csp_jira_sync.metrics import Metrics
+from csp_jira_sync.reports.runs import (
+    DocumentSource,
+    GroupSource,
+    ReportContext,
+    problem_pass,
+    scheduled_reports,
+)
 from csp_jira_sync.runtime.scheduler import Job
 from csp_jira_sync.settings import Settings
 from csp_jira_sync.store import Store
@@ -44,9 +51,12 @@ class App:
     metrics: Metrics
     worker: Worker
     wake: threading.Event = field(default_factory=threading.Event)
-    # The allowance ledger's Jira reader (`allowance/reading.py`, built on branch h5): wired
-    # at the merge; without it the allowance job is not scheduled.
+    # The allowance ledger's Jira reader (`allowance/reading.py`); `build_app` sets it.
     worklog_source: WorklogSource | None = None
+    # Where report documents and recurring groups come from (the trend computation and
+    # reports/recurrence.py); their jobs run in `serve` once these are set.
+    report_source: DocumentSource | None = None
+    problem_source: GroupSource | None = None
 
     def receiver(self) -> FastAPI:
         from csp_jira_sync.receiver import create_receiver
@@ -110,7 +120,48 @@ class App:
                 lambda: self.allowance(full=True),
                 every_seconds=self.settings.allowance_recompute_seconds,
             ),
+            *self._report_jobs(),
         ]
+
+    def _report_jobs(self) -> list[Job]:
+        every = self.settings.report_interval_seconds
+        jobs = []
+        if self.report_source is not None:
+            source = self.report_source
+            jobs.append(
+                Job(
+                    "reports",
+                    "Weekly and monthly reports",
+                    "reports",
+                    lambda: scheduled_reports(self.report_context(), source),
+                    every_seconds=every,
+                )
+            )
+        if self.problem_source is not None:
+            groups = self.problem_source
+            jobs.append(
+                Job(
+                    "problems",
+                    "Problem records",
+                    "problems",
+                    lambda: problem_pass(self.report_context(), groups),
+                    every_seconds=every,
+                )
+            )
+        return jobs
+
+    def report_context(self) -> ReportContext:
+        """What publishing reports, saved filters and Problems need (also for the CLI)."""
+        return ReportContext(
+            store=self.store,
+            gateway=self.gateway,
+            mappings=self.mappings,
+            project=self.settings.jira_project,
+            report_issue_type=self.mappings.issue_types.report,
+            filter_group=self.settings.report_filter_group or None,
+            now=self.worker.clock,
+            settle=timedelta(seconds=self.settings.jira_search_settle_seconds),
+        )
 
     def triage(self) -> Counter[str]:
         """One pass over issues people created or changed in Jira (issue 4)."""

@@ -15,6 +15,7 @@ a test checks that the migrated database and this module never drift apart.
 - `allowance_*`: the allowance ledger (issue 8): worklogs and issues as last read from Jira,
   one ledger line per worklog (customer, month, category or the reason it does not count), and
   what enforcement did per customer-month, claimed before each Jira call.
+- `saved_filters`: the saved Jira filters kept per customer for reports (issue 9).
 """
 
 from __future__ import annotations
@@ -231,6 +232,21 @@ allowance_held = Table(
     Column("held_at", UtcDateTime(), nullable=False),
 )
 
+# The saved Jira filters kept per customer (reports/filters.py): the id Jira gave each, so a
+# filter is found again without a search (Data Center has no filter search), with the name and
+# JQL last written, for operators.
+saved_filters = Table(
+    "saved_filters",
+    metadata,
+    Column("scope", String(60), nullable=False),
+    Column("purpose", String(40), nullable=False),
+    Column("filter_id", String(32), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("jql", Text, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("scope", "purpose"),
+)
+
 __all__ = [
     "ALLOWANCE_ACTION_STATES",
     "ALLOWANCE_TRACKING_STATES",
@@ -249,5 +265,6 @@ __all__ = [
     "inbox",
     "jira_issues",
     "metadata",
+    "saved_filters",
     "triage_labels",
 ]

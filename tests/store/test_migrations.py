@@ -17,7 +17,15 @@ from csp_jira_sync.store import Store
 from csp_jira_sync.store.schema import metadata
 from csp_jira_sync.store.store import MIGRATIONS
 
-TABLES = {"inbox", "jira_issues", "escalations", "applied_events", "cursors", "triage_labels"}
+TABLES = {
+    "inbox",
+    "jira_issues",
+    "escalations",
+    "applied_events",
+    "cursors",
+    "triage_labels",
+    "saved_filters",
+}
 
 
 def _head() -> str:
