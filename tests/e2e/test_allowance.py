@@ -7,6 +7,8 @@ the last minute of worklog changes, so each step moves both on by two minutes)."
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 from collections.abc import Iterator
@@ -280,5 +282,46 @@ def test_carry_over_and_sev1_borrowing_across_time_zones(
     assert november["state"] == "exceeded"
     december = ledger.allowance("initech", "2026-12")
     assert december["allowance_hours"] == 4 - 1.5
+    exported = CliRunner().invoke(app, ["finance", "export", "--month", "2026-11"])
+    assert exported.exit_code == 0, exported.output
+    (initech,) = [
+        r for r in csv.DictReader(io.StringIO(exported.stdout)) if r["customer"] == "initech"
+    ]
+    assert (initech["carried_over_hours"], initech["borrowed_hours"]) == ("1.0", "1.5")
+    assert (initech["overage_hours"], initech["overage_issues"]) == ("0.5", sev3)
     assert ledger.allowance("umbrella", "2026-11")["used_hours"] == 1
     assert ledger.allowance("umbrella", "2026-10")["used_hours"] == 0
+
+
+def test_a_worklog_redated_into_last_month_and_an_issue_given_to_another_customer(
+    sandbox_dc: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = _ledger(sandbox_dc, tmp_path, monkeypatch)
+    work = ledger.issue("Escalation for Initech", "csp", ACT, INITECH)
+    other = ledger.issue("Escalation filed under Initech by mistake", "csp", ACT, INITECH)
+    redated = ledger.log("csp.alice", work, "2026-11-05T10:00:00.000+0100", 3)
+    ledger.log("csp.bob", other, "2026-11-06T10:00:00.000+0100", 1)
+    ledger.sync()
+    assert ledger.allowance("initech", "2026-11")["state"] == "exceeded"
+    assert "csp-allowance-exceeded" in ledger.labels(work)
+
+    # The worklog belonged to October: November falls back, and its flags come off.
+    moved = ledger.as_user("csp.alice").put(
+        f"issue/{work}/worklog/{redated}", json={"started": "2026-10-30T10:00:00.000+0100"}
+    )
+    assert moved.status_code == 200, moved.text
+    ledger.sync()
+    assert ledger.allowance("initech", "2026-10")["used_hours"] == 3
+    november = ledger.allowance("initech", "2026-11")
+    assert (november["used_hours"], november["state"]) == (1, "ok")
+    assert not {"csp-allowance-warning", "csp-allowance-exceeded"} & ledger.labels(work)
+
+    # A person moves the other issue to Umbrella: its hour goes with it.
+    given = ledger.as_user("csp.bob").put(
+        f"issue/{other}",
+        json={"update": {"labels": [{"remove": INITECH}, {"add": UMBRELLA}]}},
+    )
+    assert given.status_code == 204, given.text
+    ledger.sync()
+    assert ledger.allowance("initech", "2026-11")["used_hours"] == 0
+    assert ledger.allowance("umbrella", "2026-11")["used_hours"] == 1
