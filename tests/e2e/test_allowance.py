@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from csp_jira_sync.cli import app
 from csp_jira_sync.runtime import bootstrap
 from jira_sandbox.server import RunningSandbox
+from tests.e2e.harness import noc_event, running_daemon
 from tests.sandbox.sandbox_helpers import JiraHttp
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -325,3 +326,29 @@ def test_a_worklog_redated_into_last_month_and_an_issue_given_to_another_custome
     ledger.sync()
     assert ledger.allowance("initech", "2026-11")["used_hours"] == 0
     assert ledger.allowance("umbrella", "2026-11")["used_hours"] == 1
+
+
+def test_a_sev1_escalations_time_borrows_and_a_sev3s_is_overage(
+    sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The severity label the daemon puts on an escalation is what borrowing goes by."""
+    mappings = _mappings_with_options(tmp_path)
+    with running_daemon(sandbox.base_url, tmp_path, mappings_dir=mappings) as daemon:
+        for severity in ("sev1", "sev3"):
+            event = noc_event(f"ev-{severity}", escalation_id=f"NOC-{severity}", customer="initech")
+            event["severity"] = severity
+            assert daemon.post(event).status_code == 202
+        daemon.drain()
+    ledger = _ledger(sandbox, tmp_path, monkeypatch, mappings)
+    keys = {
+        label: issue["key"]
+        for issue in sandbox.admin.issues(labels=[INITECH])
+        for label in issue["labels"]
+        if label in ("csp-sev1", "csp-sev3")
+    }
+    ledger.log("csp.alice", keys["csp-sev3"], "2026-11-02T10:00:00.000+0100", 4)
+    ledger.log("csp.bob", keys["csp-sev1"], "2026-11-03T10:00:00.000+0100", 1)
+    ledger.log("csp.chen", keys["csp-sev3"], "2026-11-04T10:00:00.000+0100", 0.5)
+    ledger.sync()
+    november = ledger.allowance("initech", "2026-11")
+    assert (november["borrowed_hours"], november["overage_hours"]) == (1, 0.5)
