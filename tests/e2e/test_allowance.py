@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +23,9 @@ from typer.testing import CliRunner
 
 from csp_jira_sync.cli import app
 from csp_jira_sync.runtime import bootstrap
+from csp_jira_sync.runtime.bootstrap import App, build_app
+from csp_jira_sync.runtime.scheduler import run_all
+from csp_jira_sync.settings import load_settings
 from jira_sandbox.server import RunningSandbox
 from tests.e2e.harness import noc_event, running_daemon
 from tests.sandbox.sandbox_helpers import JiraHttp
@@ -47,6 +50,7 @@ class Ledger:
 
     running: RunningSandbox
     now: datetime
+    app: App | None = None
 
     def as_user(self, user: str) -> JiraHttp:
         return JiraHttp(self.running, user=user)
@@ -65,14 +69,33 @@ class Ledger:
         assert answer.status_code == 201, answer.text
         return str(answer.json()["id"])
 
-    def sync(self) -> dict[str, Any]:
-        self.now += STEP
-        self.running.admin.advance_clock(int(STEP.total_seconds() * 1000))
+    def sync(self) -> None:
+        """What `sync` does (every job once), on an app built once per test: building one
+        per pass (loading every mapping file) would be most of these tests' time."""
+        self._tick()
+        if self.app is None:
+            self.app = build_app(load_settings(None))
+        results = run_all(self.app.jobs(drain_timeout=5))
+        assert all(r.ok for r in results), [r.error for r in results]
+        self.running.admin.flush_index()
+
+    def sync_command(self) -> dict[str, Any]:
+        """`csp-jira-sync sync --format json` itself."""
+        self._tick()
         result = CliRunner().invoke(app, ["sync", "--format", "json", "--timeout", "5"])
         assert result.exit_code == 0, result.output
         self.running.admin.flush_index()
         found: dict[str, Any] = json.loads(result.stdout)
+        assert found["ok"], found
         return found
+
+    def _tick(self) -> None:
+        self.now += STEP
+        self.running.admin.advance_clock(int(STEP.total_seconds() * 1000))
+
+    def close(self) -> None:
+        if self.app is not None:
+            self.app.close()
 
     def allowance(self, customer: str, month: str) -> dict[str, Any]:
         """The customer-month as `allowance --format json` gives it (categories with time)."""
@@ -135,16 +158,30 @@ def _ledger(
     return ledger
 
 
+MakeLedger = Callable[..., Ledger]
+
+
+@pytest.fixture
+def make_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MakeLedger]:
+    made: list[Ledger] = []
+
+    def make(running: RunningSandbox, mappings: Path = ROOT / "mappings") -> Ledger:
+        made.append(_ledger(running, tmp_path, monkeypatch, mappings))
+        return made[-1]
+
+    yield make
+    for ledger in made:
+        ledger.close()
+
+
 @pytest.fixture(params=["cloud", "datacenter"])
 def ledger(
     request: pytest.FixtureRequest,
     sandbox: RunningSandbox,
     sandbox_dc: RunningSandbox,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[Ledger]:
-    running = sandbox if request.param == "cloud" else sandbox_dc
-    yield _ledger(running, tmp_path, monkeypatch)
+    make_ledger: MakeLedger,
+) -> Ledger:
+    return make_ledger(sandbox if request.param == "cloud" else sandbox_dc)
 
 
 def test_a_customers_month_from_worklogs_to_labels_and_back(ledger: Ledger) -> None:
@@ -177,7 +214,7 @@ def test_a_customers_month_from_worklogs_to_labels_and_back(ledger: Ledger) -> N
     # Nothing changed: a second sync makes no Jira write at all.
     assert ledger.writes()  # the first one did write (what the check below counts)
     ledger.running.admin.reset_stats()
-    ledger.sync()
+    ledger.sync_command()
     assert ledger.writes() == {}
 
     # Bob's worklog edited up to 6.5 h: 10 h of 10, the 90% warning and the exceeded flag.
@@ -191,7 +228,7 @@ def test_a_customers_month_from_worklogs_to_labels_and_back(ledger: Ledger) -> N
     assert {"csp-allowance-warning", "csp-allowance-exceeded"} <= ledger.labels(review)
     assert len(ledger.tracking(GLOBEX)["comments"]) == 3
     ledger.running.admin.reset_stats()
-    ledger.sync()  # while flagged, only a search for issues the customer opened since
+    ledger.sync_command()  # while flagged, only a search for issues the customer opened since
     assert ledger.writes() == {}
 
     # Chen's worklog deleted: back to 6.5 h, under every threshold; the labels come off.
@@ -216,9 +253,9 @@ def test_a_customers_month_from_worklogs_to_labels_and_back(ledger: Ledger) -> N
 
 
 def test_a_worklog_moved_to_an_out_of_scope_issue_stops_counting(
-    sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sandbox: RunningSandbox, make_ledger: MakeLedger
 ) -> None:
-    ledger = _ledger(sandbox, tmp_path, monkeypatch)
+    ledger = make_ledger(sandbox)
     work = ledger.issue("Escalation for Initech", "csp", ACT, INITECH)
     outside = ledger.issue("Initech asks for hands-on work", "csp-out-of-scope", ACT, INITECH)
     worklog = ledger.log("csp.alice", work, "2026-11-05T10:00:00.000+0100", 2)
@@ -255,10 +292,10 @@ def test_carry_over_and_sev1_borrowing_across_time_zones(
     sandbox: RunningSandbox,
     sandbox_dc: RunningSandbox,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    make_ledger: MakeLedger,
 ) -> None:
     running = sandbox if mode == "cloud" else sandbox_dc
-    ledger = _ledger(running, tmp_path, monkeypatch, _mappings_with_options(tmp_path))
+    ledger = make_ledger(running, _mappings_with_options(tmp_path))
     sev1 = ledger.issue("Initech sev1 escalation", "csp", ACT, INITECH, "csp-sev1")
     sev3 = ledger.issue("Initech sev3 escalation", "csp", ACT, INITECH, "csp-sev3")
     sydney = ledger.issue("Umbrella escalation", "csp", ACT, UMBRELLA)
@@ -295,9 +332,9 @@ def test_carry_over_and_sev1_borrowing_across_time_zones(
 
 
 def test_a_worklog_redated_into_last_month_and_an_issue_given_to_another_customer(
-    sandbox_dc: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sandbox_dc: RunningSandbox, make_ledger: MakeLedger
 ) -> None:
-    ledger = _ledger(sandbox_dc, tmp_path, monkeypatch)
+    ledger = make_ledger(sandbox_dc)
     work = ledger.issue("Escalation for Initech", "csp", ACT, INITECH)
     other = ledger.issue("Escalation filed under Initech by mistake", "csp", ACT, INITECH)
     redated = ledger.log("csp.alice", work, "2026-11-05T10:00:00.000+0100", 3)
@@ -329,7 +366,7 @@ def test_a_worklog_redated_into_last_month_and_an_issue_given_to_another_custome
 
 
 def test_a_sev1_escalations_time_borrows_and_a_sev3s_is_overage(
-    sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sandbox: RunningSandbox, tmp_path: Path, make_ledger: MakeLedger
 ) -> None:
     """The severity label the daemon puts on an escalation is what borrowing goes by."""
     mappings = _mappings_with_options(tmp_path)
@@ -339,7 +376,7 @@ def test_a_sev1_escalations_time_borrows_and_a_sev3s_is_overage(
             event["severity"] = severity
             assert daemon.post(event).status_code == 202
         daemon.drain()
-    ledger = _ledger(sandbox, tmp_path, monkeypatch, mappings)
+    ledger = make_ledger(sandbox, mappings)
     keys = {
         label: issue["key"]
         for issue in sandbox.admin.issues(labels=[INITECH])
