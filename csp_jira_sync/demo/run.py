@@ -2,7 +2,9 @@
 
 Starts the Jira sandbox (Cloud mode, with a realistic search-index lag) and the daemon on a
 fresh SQLite file, sends a stream of signed NOC escalations (with re-deliveries and late
-events), waits until the queue is drained into Jira, and shows what landed there.
+events), waits until the queue is drained into Jira, and shows what landed there. Then CSP
+and NOC users log time on those issues and the allowance pass shows each customer's month,
+one of them past a warning threshold and one past its allowance (`demo.timesheet`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from standardwebhooks import Webhook
 from csp_jira_sync.delivery import journal
 from csp_jira_sync.delivery.kinds import kind_names
 from csp_jira_sync.demo.stream import StreamItem, escalation_stream
+from csp_jira_sync.demo.timesheet import AllowanceResult, run_allowance
 from csp_jira_sync.jira.model import FoundIssue
 from csp_jira_sync.runtime.bootstrap import App, build_app
 from csp_jira_sync.runtime.daemon import start_daemon
@@ -45,6 +48,7 @@ class DemoResult:
     issues: list[FoundIssue] = field(default_factory=list)
     jira_calls: int = 0
     queue: dict[str, int] = field(default_factory=dict)
+    allowance: AllowanceResult = field(default_factory=AllowanceResult)
 
     @property
     def calls_per_event(self) -> float:
@@ -169,5 +173,8 @@ def run_demo(
         result.queue = app.store.depth()
         result.jira_calls = int(sandbox.admin.stats()["total"])  # before the read-back below
         result.issues = read_back(app)
+        report("people logging time, the allowance pass", 0, 1)
+        result.allowance = run_allowance(app, sandbox, result.issues)
+        report("people logging time, the allowance pass", 1, 1)
         app.close()
     return result

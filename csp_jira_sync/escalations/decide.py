@@ -63,6 +63,10 @@ class Decision:
     note: str  # why, for logs and the demo
 
 
+def severity_label(severity: str) -> str:
+    return f"csp-{severity}"
+
+
 def labels_for(
     event: EscalationEvent, customer: Customer, mappings: Mappings, generation: int
 ) -> tuple[str, ...]:
@@ -72,6 +76,10 @@ def labels_for(
         mappings.escalation_activity.label,
         customer.label,
         ref_label(KIND, event.escalation_id, generation),
+        # The first event's severity, so that contract options decided by labels (borrowing
+        # "for sev1 escalations only") can tell escalations apart. Set at create only: a
+        # later severity change is a NOC update, not a relabelling of the work done.
+        severity_label(event.severity),
     ]
     for extra in (
         slug_label("csp-problem", event.fingerprint or ""),

@@ -10,7 +10,9 @@ import pytest
 from csp_jira_sync.allowance.counting import count_worklog
 from csp_jira_sync.allowance.facts import IssueFacts, Worklog
 from csp_jira_sync.allowance.months import Month
+from csp_jira_sync.config.events import EscalationEvent
 from csp_jira_sync.config.mappings import Borrowing, Mappings, load_mappings
+from csp_jira_sync.escalations.decide import labels_for
 
 ROOT = Path(__file__).resolve().parents[2]
 STAFF = frozenset({"csp.alice"})
@@ -130,6 +132,35 @@ def test_work_may_borrow_only_on_the_labels_the_contract_names(mappings: Mapping
     )
     assert urgent.may_borrow is True
     assert routine.may_borrow is False
+
+
+@pytest.mark.parametrize(("severity", "may_borrow"), [("sev1", True), ("sev3", False)])
+def test_a_sev1_escalations_time_may_borrow_and_a_sev3s_may_not(
+    mappings: Mappings, severity: str, may_borrow: bool
+) -> None:
+    """`borrowing: {labels: [csp-sev1]}` works on the labels an escalation is created with."""
+    gold = mappings.packages["gold"].model_copy(
+        update={"borrowing": Borrowing(max_hours=4, labels=("csp-sev1",))}
+    )
+    borrowing = mappings.model_copy(update={"packages": {**mappings.packages, "gold": gold}})
+    event = EscalationEvent.model_validate(
+        {
+            "event_id": "ev-1",
+            "escalation_id": "NOC-1",
+            "customer": "acme",
+            "title": "Storage array down",
+            "severity": severity,
+            "status": "open",
+            "occurred_at": "2026-10-10T09:00:00+00:00",
+        }
+    )
+    customer = mappings.customers["acme"]
+    labels = labels_for(event, customer, mappings, generation=1)
+    line = count_worklog(
+        worklog("2026-10-10T10:00:00+00:00"), issue(*labels), staff=STAFF, mappings=borrowing
+    )
+    assert line.category == "incident-problem"
+    assert line.may_borrow is may_borrow
 
 
 def test_a_worklog_without_an_offset_is_refused_with_a_reason() -> None:

@@ -68,10 +68,21 @@ def test_first_event_creates_one_labelled_incident_with_priority_from_severity(
         ref_label("escalation", "NOC-4711", 1),
         "csp-problem-edge-router-packet-loss",
         "csp-dc-va1",
+        "csp-sev2",
     }
     assert all(" " not in label for label in draft.labels)
     assert draft.summary.startswith("[NOC-4711] ACME Logistics Ltd: ")
     assert decision.action.then_status is None
+
+
+@pytest.mark.parametrize("severity", ["sev1", "sev2", "sev3", "sev4"])
+def test_the_issue_carries_the_first_events_severity_as_a_label(
+    mappings: Mappings, severity: str
+) -> None:
+    decision = run(mappings, None, event(severity=severity))
+    assert isinstance(decision.action, Create)
+    severity_labels = [label for label in decision.action.draft.labels if "sev" in label]
+    assert severity_labels == [f"csp-{severity}"]
 
 
 def test_first_event_already_acknowledged_creates_then_moves_to_in_progress(
