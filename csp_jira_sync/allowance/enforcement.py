@@ -32,7 +32,7 @@ from csp_jira_sync.allowance.jira_port import AllowanceJira
 from csp_jira_sync.allowance.months import Month
 from csp_jira_sync.config.mappings import Customer, Mappings
 from csp_jira_sync.config.references import ref_label
-from csp_jira_sync.errors import JiraPermanent, JiraTransient
+from csp_jira_sync.delivery.once import Defer, create_once
 from csp_jira_sync.jira.model import IssueDraft, IssueRef
 from csp_jira_sync.store import Store
 
@@ -73,15 +73,10 @@ class Enforcer:
         with self._store.transaction("reading what allowance enforcement did") as conn:
             tracking = repo.tracking(conn, customer.alias, month)
             active = repo.active_actions(conn, customer.alias, month)
-        created = tracking is not None and tracking.state == "created"
-        issue = (
-            IssueRef(str(tracking.issue_id), str(tracking.issue_key))
-            if created and tracking is not None
-            else None
-        )
+        issue = IssueRef(tracking.issue_id, tracking.issue_key) if tracking else None
         done = Done(
             tracking_key=issue.key if issue else None,
-            description_digest=tracking.description_digest if tracking and created else None,
+            description_digest=tracking.description_digest if tracking else None,
             active=active,
         )
         package = self._mappings.package_of(customer)
@@ -105,58 +100,50 @@ class Enforcer:
     def _create_tracking(
         self, customer: Customer, month: Month, action: CreateTracking
     ) -> IssueRef | None:
-        ref = ref_label(KIND, f"{customer.alias}:{month}")
-        now = self._clock()
-        with self._store.transaction("reading the allowance tracking issue") as conn:
-            entry = repo.tracking(conn, customer.alias, month)
-        if entry is not None and entry.state == "created" and entry.issue_id:
-            return IssueRef(entry.issue_id, str(entry.issue_key))
-        previous: datetime | None = None
-        if entry is not None:
-            found = self._jira.find_by_label(ref)
-            if found:
-                # An earlier create landed: its description may predate these figures.
-                self._jira.edit_description(found[0], action.description)
-                with self._store.transaction("recording a found tracking issue") as conn:
-                    repo.record_tracking(
-                        conn, customer.alias, month, found[0].id, found[0].key, action.digest
-                    )
-                return found[0]
-            if now < entry.create_started_at + self._settle:
-                return None
-            previous = entry.create_started_at
-        with self._store.transaction("claiming the allowance tracking issue") as conn:
-            claimed = repo.claim_tracking(
-                conn, customer.alias, month, ref, now, previous_start=previous
-            )
-        if not claimed:
-            return None
+        """The month's tracking issue, raised through the one exactly-once create
+        (`delivery/once.py`); None while another daemon creates it or a create that may have
+        landed is still indexing."""
+        subject = f"{customer.alias}:{month}"
         draft = IssueDraft(
             project=self._project,
             issue_type=self._mappings.issue_types.allowance,
             summary=action.summary,
             description=action.description,
-            labels=(TRACKING_LABEL, customer.label, ref),
+            labels=(TRACKING_LABEL, customer.label, ref_label(KIND, subject)),
         )
         try:
-            issue = self._jira.create_issue(draft)
-        except JiraPermanent:
-            with self._store.transaction("forgetting a refused tracking issue") as conn:
-                repo.forget_tracking(conn, customer.alias, month)
-            raise
-        except JiraTransient as exc:
-            if not exc.may_have_landed:
-                with self._store.transaction("forgetting an unsent tracking issue") as conn:
-                    repo.forget_tracking(conn, customer.alias, month)
-            raise
+            created = create_once(
+                self._store,
+                self._jira,
+                kind=KIND,
+                subject=subject,
+                generation=1,
+                ref=ref_label(KIND, subject),
+                draft=draft,
+                now=self._clock,
+                settle=self._settle,
+            )
+        except Defer as wait:
+            log.info(
+                "allowance.tracking_deferred customer=%s month=%s why=%s",
+                customer.alias,
+                month,
+                wait.reason,
+            )
+            return None
+        if not created.new:
+            # An earlier create landed before a crash: its description may predate these figures.
+            self._jira.edit_description(created.issue, action.description)
+        issue = created.issue
         with self._store.transaction("recording the tracking issue") as conn:
             repo.record_tracking(conn, customer.alias, month, issue.id, issue.key, action.digest)
-        log.info(
-            "allowance.tracking_created customer=%s month=%s issue=%s",
-            customer.alias,
-            month,
-            issue.key,
-        )
+        if created.new:
+            log.info(
+                "allowance.tracking_created customer=%s month=%s issue=%s",
+                customer.alias,
+                month,
+                issue.key,
+            )
         return issue
 
     # -- the other actions --------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -29,6 +29,7 @@ from csp_jira_sync.store.schema import (
     allowance_worklogs,
     cursors,
 )
+from csp_jira_sync.store.upsert import upsert
 
 CURSOR = "allowance.worklogs"
 CustomerMonth = tuple[str, Month]
@@ -239,12 +240,9 @@ def move_cursor(conn: Connection, since_ms: int, now: datetime) -> None:
 
 @dataclass(frozen=True)
 class Tracking:
-    ref_label: str
-    state: Literal["creating", "created"]
-    issue_id: str | None
-    issue_key: str | None
+    issue_id: str
+    issue_key: str
     description_digest: str | None
-    create_started_at: datetime
 
 
 def tracking(conn: Connection, customer: str, month: Month) -> Tracking | None:
@@ -255,53 +253,7 @@ def tracking(conn: Connection, customer: str, month: Month) -> Tracking | None:
     ).first()
     if row is None:
         return None
-    return Tracking(
-        row.ref_label,
-        row.state,
-        row.issue_id,
-        row.issue_key,
-        row.description_digest,
-        row.create_started_at,
-    )
-
-
-def claim_tracking(
-    conn: Connection,
-    customer: str,
-    month: Month,
-    ref: str,
-    now: datetime,
-    *,
-    previous_start: datetime | None,
-) -> bool:
-    """Record that this daemon is about to create the tracking issue (compare-and-set, like
-    the create ledger): False means another daemon has it."""
-    if previous_start is None:
-        try:
-            with conn.begin_nested():
-                conn.execute(
-                    sa.insert(allowance_tracking).values(
-                        customer=customer,
-                        month=str(month),
-                        ref_label=ref,
-                        state="creating",
-                        create_started_at=now,
-                    )
-                )
-        except sa.exc.IntegrityError:
-            return False
-        return True
-    updated = conn.execute(
-        sa.update(allowance_tracking)
-        .where(
-            allowance_tracking.c.customer == customer,
-            allowance_tracking.c.month == str(month),
-            allowance_tracking.c.state == "creating",
-            allowance_tracking.c.create_started_at == previous_start,
-        )
-        .values(create_started_at=now)
-    )
-    return bool(updated.rowcount)
+    return Tracking(row.issue_id, row.issue_key, row.description_digest)
 
 
 def record_tracking(
@@ -312,10 +264,11 @@ def record_tracking(
     issue_key: str,
     digest: str | None,
 ) -> None:
-    conn.execute(
-        sa.update(allowance_tracking)
-        .where(allowance_tracking.c.customer == customer, allowance_tracking.c.month == str(month))
-        .values(state="created", issue_id=issue_id, issue_key=issue_key, description_digest=digest)
+    upsert(
+        conn,
+        allowance_tracking,
+        {"customer": customer, "month": str(month)},
+        {"issue_id": issue_id, "issue_key": issue_key, "description_digest": digest},
     )
 
 
@@ -465,17 +418,6 @@ def hold_once(
     except sa.exc.IntegrityError:
         return False
     return True
-
-
-def forget_tracking(conn: Connection, customer: str, month: Month) -> None:
-    """The create provably did not land: the next attempt need not look for it."""
-    conn.execute(
-        sa.delete(allowance_tracking).where(
-            allowance_tracking.c.customer == customer,
-            allowance_tracking.c.month == str(month),
-            allowance_tracking.c.state == "creating",
-        )
-    )
 
 
 def action_since(conn: Connection, customer: str, month: Month, action: str) -> datetime | None:

@@ -189,23 +189,19 @@ allowance_lines = Table(
     Index(None, "month"),
 )
 
-ALLOWANCE_TRACKING_STATES = ("creating", "created")
 ALLOWANCE_ACTION_STATES = ("raising", "active", "withdrawing", "withdrawn")
 
+# The month's tracking issue, once created (its create is claimed and recorded in `jira_issues`
+# like every create), and the digest of the description last written to it.
 allowance_tracking = Table(
     "allowance_tracking",
     metadata,
     Column("customer", String(60), nullable=False),
     Column("month", String(7), nullable=False),
-    Column("ref_label", String(255), nullable=False),
-    Column("state", String(10), nullable=False),
-    Column("issue_id", String(32), nullable=True),
-    Column("issue_key", String(64), nullable=True),
+    Column("issue_id", String(32), nullable=False),
+    Column("issue_key", String(64), nullable=False),
     Column("description_digest", String(64), nullable=True),
-    Column("create_started_at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("customer", "month"),
-    UniqueConstraint("ref_label"),
-    CheckConstraint(_one_of("state", ALLOWANCE_TRACKING_STATES), name="state"),
 )
 
 allowance_actions = Table(
@@ -249,7 +245,6 @@ saved_filters = Table(
 
 __all__ = [
     "ALLOWANCE_ACTION_STATES",
-    "ALLOWANCE_TRACKING_STATES",
     "INBOX_KINDS",
     "INBOX_SOURCES",
     "INBOX_STATES",

@@ -18,6 +18,7 @@ from csp_jira_sync.allowance.ledger import customer_months
 from csp_jira_sync.allowance.months import Month
 from csp_jira_sync.config.mappings import Borrowing, CarryOver, Mappings, load_mappings
 from csp_jira_sync.config.references import ref_label
+from csp_jira_sync.delivery import journal
 from csp_jira_sync.jira.gateway import JiraGateway
 from csp_jira_sync.jira.model import IssueDraft, IssueRef
 from csp_jira_sync.store import Store
@@ -304,7 +305,15 @@ def test_a_tracking_issue_created_before_a_crash_is_found_not_doubled(
     ref = ref_label("allowance", f"globex:{NOV}")
     # A daemon claimed the create, Jira created the issue, and the daemon died unanswered.
     with sqlite_store.transaction("test") as conn:
-        repo.claim_tracking(conn, "globex", NOV, ref, NOW, previous_start=None)
+        journal.claim_create(
+            conn,
+            "allowance",
+            f"globex:{NOV}",
+            1,
+            ref,
+            NOW - timedelta(hours=1),
+            previous_start=None,
+        )
     landed = gateway.create_issue(
         IssueDraft("CSP", "Task", "CSP allowance 2026-11: Globex Retail Inc", "old", (ref,))
     )

@@ -121,22 +121,15 @@ def test_withdrawing_what_was_never_raised_claims_nothing(store: Store) -> None:
         )
 
 
-def test_the_tracking_issue_is_claimed_once_and_recorded(store: Store) -> None:
+def test_the_tracking_issue_is_recorded_once_per_customer_month_with_its_digest(
+    store: Store,
+) -> None:
     with store.transaction("test") as conn:
-        assert repo.claim_tracking(conn, "acme", OCT, "csp-ref-x", NOW, previous_start=None)
-        assert not repo.claim_tracking(conn, "acme", OCT, "csp-ref-x", NOW, previous_start=None)
-        assert not repo.claim_tracking(
-            conn, "acme", OCT, "csp-ref-x", NOW, previous_start=NOW - LEASE
-        )
-        assert repo.claim_tracking(conn, "acme", OCT, "csp-ref-x", NOW + LEASE, previous_start=NOW)
+        assert repo.tracking(conn, "acme", OCT) is None
         repo.record_tracking(conn, "acme", OCT, "10001", "CSP-9", "d1")
+        repo.record_tracking(conn, "acme", OCT, "10001", "CSP-9", "d2")  # a rewrite, not a row
         found = repo.tracking(conn, "acme", OCT)
-        assert found is not None
-        assert (found.state, found.issue_key, found.description_digest) == (
-            "created",
-            "CSP-9",
-            "d1",
-        )
+    assert found == repo.Tracking("10001", "CSP-9", "d2")
 
 
 def test_a_request_is_held_for_approval_once(store: Store) -> None:

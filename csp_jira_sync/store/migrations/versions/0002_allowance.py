@@ -63,15 +63,10 @@ def upgrade() -> None:
         "allowance_tracking",
         sa.Column("customer", sa.String(60), nullable=False),
         sa.Column("month", sa.String(7), nullable=False),
-        sa.Column("ref_label", sa.String(255), nullable=False),
-        sa.Column("state", sa.String(10), nullable=False),
-        sa.Column("issue_id", sa.String(32), nullable=True),
-        sa.Column("issue_key", sa.String(64), nullable=True),
+        sa.Column("issue_id", sa.String(32), nullable=False),
+        sa.Column("issue_key", sa.String(64), nullable=False),
         sa.Column("description_digest", sa.String(64), nullable=True),
-        sa.Column("create_started_at", _TIME, nullable=False),
         sa.PrimaryKeyConstraint("customer", "month", name="pk_allowance_tracking"),
-        sa.UniqueConstraint("ref_label", name="uq_allowance_tracking_ref_label"),
-        sa.CheckConstraint("state IN ('creating', 'created')", name="ck_allowance_tracking_state"),
     )
     op.create_table(
         "allowance_actions",
