@@ -14,8 +14,16 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def ev(n: int, when: str, status: str, severity: str, service: str, dc: str, title: str,
-       fp: str | None = None) -> EventFact:  # fmt: skip
+def ev(
+    n: int,
+    when: str,
+    status: str,
+    severity: str,
+    service: str,
+    dc: str,
+    title: str,
+    fp: str | None = None,
+) -> EventFact:
     return EventFact(f"e{n}-{when}", at(when), status, severity, service, dc, title, fp)
 
 
@@ -27,8 +35,13 @@ def jira(
     )
 
 
-def escalation(n: int, events: list[EventFact], keys: tuple[str, ...], j: JiraFacts | None,
-               hours: float | None = None) -> EscalationFacts:  # fmt: skip
+def escalation(
+    n: int,
+    events: list[EventFact],
+    keys: tuple[str, ...],
+    j: JiraFacts | None,
+    hours: float | None = None,
+) -> EscalationFacts:
     return EscalationFacts(f"ESC-{n}", "globex", tuple(events), keys, j, hours)
 
 
