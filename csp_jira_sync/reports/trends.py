@@ -86,15 +86,17 @@ def acknowledged_at(facts: EscalationFacts) -> datetime | None:
 
 
 def resolved_at(facts: EscalationFacts) -> datetime | None:
-    """As Jira says when it has the issue: resolved only while it is in a done status (a
-    person may have reopened or closed it by hand), at Jira's resolution date; else the NOC."""
-    if facts.jira is not None:
-        if not facts.jira.done:
-            return None
-        if facts.jira.resolved_at is not None:
-            return facts.jira.resolved_at
+    """As Jira says when it has the issue: resolved only while it is in a done status (a person
+    may have reopened it by hand). When the NOC's last word was `resolved`, at the NOC's time
+    (Jira's resolution date is when the daemon applied it, later after an outage); resolved by
+    hand in Jira alone, at Jira's resolution date. Without the issue, as the NOC says."""
     last = facts.ordered[-1]
-    return last.occurred_at if last.status == "resolved" else None
+    noc = last.occurred_at if last.status == "resolved" else None
+    if facts.jira is None:
+        return noc
+    if not facts.jira.done:
+        return None
+    return noc or facts.jira.resolved_at
 
 
 def reopens(facts: EscalationFacts) -> tuple[datetime, ...]:

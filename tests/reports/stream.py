@@ -62,7 +62,7 @@ def stream() -> list[EscalationFacts]:
             jira("CSP-1", done=True, resolved="2026-11-16T06:00"),
         ),
         # Monday 00:00 in New York: this week, under sev1 although later events say sev3;
-        # reopened inside the window on Tuesday.
+        # reopened inside the window on Tuesday; the daemon applied the resolve 3 minutes late.
         escalation(
             2,
             [
@@ -73,7 +73,7 @@ def stream() -> list[EscalationFacts]:
                 ev(2, "2026-11-17T12:00", "resolved", "sev3", *DISK, "disk 97% full on db-12"),
             ],
             ("CSP-2",),
-            jira("CSP-2", done=True, resolved="2026-11-17T12:00"),
+            jira("CSP-2", done=True, resolved="2026-11-17T12:03"),
         ),
         # The NOC resolved it, a person reopened it in Jira: unresolved, as Jira says.
         escalation(
