@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,6 +57,9 @@ class Settings(BaseSettings):
     worker_retry_first_seconds: float = Field(default=2.0, gt=0)
     worker_retry_max_seconds: float = Field(default=900.0, gt=0)
     triage_interval_seconds: float = Field(default=300.0, gt=0)
+    # The time zone of the all-customer trend report's weeks and months (a customer's own
+    # report uses the customer's zone from customers.yaml).
+    report_timezone: str = "UTC"
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -65,6 +69,17 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("CSP_JIRA_URL must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("report_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (KeyError, ValueError):
+            raise ValueError(
+                "CSP_REPORT_TIMEZONE must be an IANA time zone name, e.g. UTC or Europe/London"
+            ) from None
+        return value
 
     @field_validator("listen")
     @classmethod

@@ -346,3 +346,67 @@ def to_csv(trends: Trends) -> bytes:
         row("recurring", g.key, len(g.escalation_ids))
     row("csp_hours", "incidents", "" if trends.csp_hours is None else f"{trends.csp_hours:.2f}")
     return out.getvalue().encode("utf-8")
+
+
+# -- JSON (`report trends --format json`) -----------------------------------------------------
+
+
+def _count_json(count: Count) -> dict[str, Any]:
+    return {
+        "this_period": count.current,
+        "previous": count.previous,
+        "change": count.delta,
+        "issues": list(count.current_keys),
+    }
+
+
+def _durations_json(durations: Durations) -> dict[str, Any]:
+    return {
+        "measured": durations.measured,
+        "mean_seconds": None if durations.mean is None else durations.mean.total_seconds(),
+        "p90_seconds": None if durations.p90 is None else durations.p90.total_seconds(),
+    }
+
+
+def to_json(trends: Trends) -> dict[str, Any]:
+    """The computed numbers for machines: the same as the report, with the issues behind them."""
+    return {
+        "scope": trends.scope,
+        "period": trends.period.label,
+        "previous_period": trends.previous.label,
+        "timezone": trends.period.timezone,
+        "start": trends.period.start.isoformat(),
+        "end": trends.period.end.isoformat(),
+        "escalations": _count_json(trends.total),
+        "by_severity": {c.name: _count_json(c) for c in trends.by_severity},
+        "by_service": {c.name: _count_json(c) for c in trends.by_service},
+        "by_datacenter": {c.name: _count_json(c) for c in trends.by_datacenter},
+        "by_category": {c.name: _count_json(c) for c in trends.by_category},
+        "time_to_acknowledge": _durations_json(trends.acknowledge),
+        "time_to_resolve": _durations_json(trends.resolve),
+        "reopened": [
+            {
+                "escalation_id": r.escalation_id,
+                "customer": r.customer,
+                "reopened_at": [t.isoformat() for t in r.reopened_at],
+                "issues": list(r.issue_keys),
+            }
+            for r in trends.reopened
+        ],
+        "recurring": [
+            {
+                "key": g.key,
+                "customer": g.customer,
+                "fingerprint": g.fingerprint,
+                "service": g.service,
+                "title": g.title,
+                "category": g.category,
+                "escalation_ids": list(g.escalation_ids),
+                "issues": list(g.issue_keys),
+                "first_seen": g.first_seen.isoformat(),
+                "last_seen": g.last_seen.isoformat(),
+            }
+            for g in trends.recurring
+        ],
+        "csp_hours": trends.csp_hours,
+    }
