@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     worker_retry_first_seconds: float = Field(default=2.0, gt=0)
     worker_retry_max_seconds: float = Field(default=900.0, gt=0)
     triage_interval_seconds: float = Field(default=300.0, gt=0)
+    # The allowance ledger (issue 8): the incremental worklog read, and the full re-read of the
+    # current and previous month (which also sees issues relabelled by a person).
+    allowance_interval_seconds: float = Field(default=300.0, gt=0)
+    allowance_recompute_seconds: float = Field(default=3600.0, gt=0)
     # The time zone of the all-customer trend report's weeks and months (a customer's own
     # report uses the customer's zone from customers.yaml).
     report_timezone: str = "UTC"

@@ -28,7 +28,7 @@ ADDRESSING = frozenset({"project", "issuetype"})
 FILLED_BY_JIRA = frozenset({"reporter"})
 # The kinds the daemon creates today; the others are mapped for capabilities about to land, and
 # only their issue type is checked until they say which fields they set.
-CREATING_NOW = ("escalation", "request")
+CREATING_NOW = ("escalation", "request", "allowance")
 WHERE_SET = {
     "escalation": "issue_type in mappings/escalation.yaml",
     "request": "request in mappings/issue_types.yaml",
@@ -268,6 +268,47 @@ def check_statuses(calls: Calls, project: str, mappings: Mappings) -> list[LiveC
     return rows
 
 
+def check_approval_status(calls: Calls, project: str, mappings: Mappings) -> list[LiveCheck]:
+    """Where a package's overage policy is `require-approval`, new requests of that customer
+    wait in the approval status (mappings/allowance.yaml): the request workflow must have it."""
+    requiring = sorted(t for t, p in mappings.packages.items() if p.overage == "require-approval")
+    if not requiring:
+        return []
+    status = mappings.allowance.approval_status
+    issue_type = mappings.issue_types.request
+    what = f"status {status} (approval, packages {', '.join(requiring)})"
+    listed = calls.get(f"project/{project}/statuses")
+    if listed.failed:
+        return [LiveCheck(what, False, "could not be read", listed.call, listed.said(""))]
+    by_type = {str(t["name"]).casefold(): t for t in listed.value}
+    chosen = by_type.get(issue_type.casefold())
+    if chosen is None:
+        return [
+            LiveCheck(
+                what,
+                False,
+                f"project {project} has no workflow for the request issue type {issue_type!r}",
+                listed.call,
+                f"workflows of {len(by_type)} issue types",
+            )
+        ]
+    workflow = tuple(sorted({str(s["name"]) for s in chosen.get("statuses", [])}))
+    ok = status.casefold() in {s.casefold() for s in workflow}
+    return [
+        LiveCheck(
+            what,
+            ok,
+            f"in the {issue_type} workflow"
+            if ok
+            else f"the {issue_type} workflow has no such status: fix approval_status in "
+            "mappings/allowance.yaml, or the workflow",
+            listed.call,
+            f"{len(workflow)} statuses for {issue_type}",
+            () if ok else workflow,
+        )
+    ]
+
+
 def check_components(calls: Calls, project: str, mappings: Mappings) -> list[LiveCheck]:
     components = mappings.escalation.service_components
     if not components:
@@ -373,6 +414,7 @@ def run_live_checks(
             ),
         ),
         ("statuses", lambda: check_statuses(calls, project, mappings)),
+        ("approval status", lambda: check_approval_status(calls, project, mappings)),
         (
             "link type",
             lambda: check_named(

@@ -1,6 +1,7 @@
 """Command-line entry point: `csp-jira-sync`."""
 
 from csp_jira_sync.cli import (  # noqa: F401  (importing a module registers its commands)
+    commands_allowance,
     commands_classify,
     commands_daemon,
     commands_demo,

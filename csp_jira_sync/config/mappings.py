@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from csp_jira_sync.config.catalog import SLUG, Activity, Catalog, Category, check_label
 from csp_jira_sync.config.yaml_source import load_yaml
@@ -90,10 +98,36 @@ class Customer(_Frozen):
         return any(c.email.casefold() == wanted for c in self.contacts)
 
 
+OveragePolicy = Literal["notify", "require-approval", "bill-overage"]
+
+
+class CarryOver(_Frozen):
+    """Unused hours of a month stay usable for `months` more months, oldest used first."""
+
+    months: int = Field(ge=1, le=12)
+
+
+class Borrowing(_Frozen):
+    """Work on issues carrying any of `labels` may borrow up to `max_hours` from next month
+    once this month's hours are used up (e.g. sev1 escalations only)."""
+
+    max_hours: float = Field(gt=0)
+    labels: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_label(v) for v in value)
+
+
 class Package(_Frozen):
     tier: str = Field(pattern=SLUG)
     hours_per_month: float = Field(gt=0)
     warn_at: tuple[float, ...] = (0.75, 0.9)
+    # What happens past 100%: contract options, off by default and always shown in the ledger.
+    overage: OveragePolicy = "notify"
+    carry_over: CarryOver | None = None
+    borrowing: Borrowing | None = None
 
     @field_validator("warn_at")
     @classmethod
@@ -147,6 +181,22 @@ class IssueTypes(_Frozen):
     allowance: IssueTypeName = "Task"
 
 
+class AllowanceMapping(_Frozen):
+    """`allowance.yaml` (optional): who counts as CSP staff and how enforcement shows in Jira."""
+
+    staff_group: str | None = "csp-staff"
+    staff_users: tuple[str, ...] = ()  # account ids (Cloud) or user keys/names (Data Center)
+    approval_status: str = "Awaiting approval"
+
+    @model_validator(mode="after")
+    def _someone_counts(self) -> AllowanceMapping:
+        if not self.staff_group and not self.staff_users:
+            raise ValueError(
+                "no CSP staff: set staff_group (a Jira group, default csp-staff) or staff_users"
+            )
+        return self
+
+
 class _CustomersFile(_Frozen):
     customers: tuple[Customer, ...]
 
@@ -175,6 +225,8 @@ class Mappings(_Frozen):
             "problem": self.issue_types.problem,
             "allowance": self.issue_types.allowance,
         }
+
+    allowance: AllowanceMapping = AllowanceMapping()
 
     def customer(self, alias: str) -> Customer | None:
         return self.customers.get(alias.strip().lower())
@@ -237,6 +289,11 @@ def load_mappings(directory: Path) -> Mappings:
         if (directory / ISSUE_TYPES_FILE).exists()
         else IssueTypes()
     )
+    allowance = (
+        _load(directory, "allowance.yaml", AllowanceMapping)
+        if (directory / "allowance.yaml").exists()
+        else AllowanceMapping()
+    )
     by_tier = {p.tier: p for p in packages}
     if len(by_tier) != len(packages):
         raise ConfigError(f"{directory / 'packages.yaml'}: a package tier is listed twice.")
@@ -274,4 +331,5 @@ def load_mappings(directory: Path) -> Mappings:
         packages=by_tier,
         escalation=escalation,
         issue_types=issue_types,
+        allowance=allowance,
     )

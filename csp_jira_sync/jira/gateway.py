@@ -459,6 +459,19 @@ class JiraGateway:
         query = "&".join(f"{k}={v}" for k, v in (params or {}).items())
         return f"GET /rest/api/{self._api}/{path.lstrip('/')}" + (f"?{query}" if query else "")
 
+    # -- the allowance ledger's writes (issue 8) ---------------------------------------------
+
+    def edit_description(self, issue: IssueRef, description: str) -> None:
+        """Rewrite the description of an issue the daemon owns (the allowance tracking issue;
+        never an issue people write in: alertmanager #4407)."""
+        self._send(
+            "PUT",
+            f"issue/{issue.id}",
+            operation="edit",
+            idempotent=True,
+            body={"fields": {"description": self._rich(fit_description(description))}},
+        )
+
 
 def _found(raw: dict[str, Any]) -> FoundIssue:
     fields = raw.get("fields") or {}

@@ -10,10 +10,15 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from fastapi import FastAPI
 
+from csp_jira_sync.allowance.enforcement import Enforcer
+from csp_jira_sync.allowance.facts import WorklogSource
+from csp_jira_sync.allowance.job import run_allowance_pass
+from csp_jira_sync.allowance.months import Month
+from csp_jira_sync.allowance.reading import JiraWorklogSource
 from csp_jira_sync.classify import CompiledRules, compile_rules, load_classification_rules
 from csp_jira_sync.config.mappings import Mappings, load_mappings
 from csp_jira_sync.delivery.context import HandlerContext
@@ -39,6 +44,9 @@ class App:
     metrics: Metrics
     worker: Worker
     wake: threading.Event = field(default_factory=threading.Event)
+    # The allowance ledger's Jira reader (`allowance/reading.py`, built on branch h5): wired
+    # at the merge; without it the allowance job is not scheduled.
+    worklog_source: WorklogSource | None = None
 
     def receiver(self) -> FastAPI:
         from csp_jira_sync.receiver import create_receiver
@@ -88,6 +96,20 @@ class App:
                 self.triage,
                 every_seconds=self.settings.triage_interval_seconds,
             ),
+            Job(
+                "allowance",
+                "Allowance ledger: worklogs changed in Jira",
+                "worklogs",
+                self.allowance,
+                every_seconds=self.settings.allowance_interval_seconds,
+            ),
+            Job(
+                "allowance-recompute",
+                "Allowance ledger: this month and last re-read",
+                "worklogs",
+                lambda: self.allowance(full=True),
+                every_seconds=self.settings.allowance_recompute_seconds,
+            ),
         ]
 
     def triage(self) -> Counter[str]:
@@ -100,6 +122,31 @@ class App:
             project=self.settings.jira_project,
             clock=self.worker.clock,
             customer_field=self.settings.jira_customer_field,
+        )
+
+    # -- the allowance ledger (issue 8) ------------------------------------------------------
+
+    def allowance(self, *, full: bool = False) -> Counter[str]:
+        """One allowance pass; `full` also re-reads the current and previous month."""
+        if self.worklog_source is None:
+            return Counter({"skipped_no_worklog_reader": 1})
+        now = self.worker.clock()
+        current = Month.of(now, UTC)
+        enforcer = Enforcer(
+            self.store,
+            self.gateway,
+            self.mappings,
+            project=self.settings.jira_project,
+            clock=self.worker.clock,
+            settle=timedelta(seconds=self.settings.jira_search_settle_seconds),
+        )
+        return run_allowance_pass(
+            self.store,
+            self.worklog_source,
+            enforcer,
+            self.mappings,
+            clock=self.worker.clock,
+            read_months=(current.previous(), current) if full else (),
         )
 
     def close(self) -> None:
@@ -136,4 +183,13 @@ def build_app(settings: Settings, *, mappings: Mappings | None = None) -> App:
         clock=utc_now,
         on_dead_letter=lambda row, reason: metrics.dead_lettered(),
     )
-    return App(settings, mappings, rules, store, gateway, metrics, worker)
+    return App(
+        settings,
+        mappings,
+        rules,
+        store,
+        gateway,
+        metrics,
+        worker,
+        worklog_source=JiraWorklogSource(gateway),
+    )

@@ -12,12 +12,16 @@ a test checks that the migrated database and this module never drift apart.
   (by `ref_label`) instead of creating a second one. Jira's search is eventually consistent, so
   a search alone misses just-created issues (jiralert #73).
 - `escalations`, `applied_events`, `cursors`, `triage_labels`: the worker's bookkeeping.
+- `allowance_*`: the allowance ledger (issue 8): worklogs and issues as last read from Jira,
+  one ledger line per worklog (customer, month, category or the reason it does not count), and
+  what enforcement did per customer-month, claimed before each Jira call.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Index,
@@ -143,10 +147,102 @@ triage_labels = Table(
     CheckConstraint(_one_of("decided_by", ("daemon", "human")), name="decided_by"),
 )
 
+allowance_issues = Table(
+    "allowance_issues",
+    metadata,
+    Column("issue_id", String(32), primary_key=True),
+    Column("issue_key", String(64), nullable=False),
+    Column("labels", Text, nullable=False),  # space-separated: Jira labels have no spaces
+    Column("summary", Text, nullable=False),
+)
+
+allowance_worklogs = Table(
+    "allowance_worklogs",
+    metadata,
+    Column("worklog_id", String(32), primary_key=True),
+    Column("issue_id", String(32), nullable=False),
+    Column("author_id", String(200), nullable=False),
+    Column("author_name", String(200), nullable=False),
+    Column("started", UtcDateTime(), nullable=False),
+    Column("seconds", Integer, nullable=False),
+    Column("updated", UtcDateTime(), nullable=False),
+    Index(None, "issue_id"),
+    Index(None, "started"),
+)
+
+allowance_lines = Table(
+    "allowance_lines",
+    metadata,
+    Column("worklog_id", String(32), primary_key=True),
+    Column("issue_id", String(32), nullable=False),
+    Column("issue_key", String(64), nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("started", UtcDateTime(), nullable=False),
+    Column("seconds", Integer, nullable=False),
+    Column("customer", String(60), nullable=True),
+    Column("month", String(7), nullable=False),
+    Column("category", String(100), nullable=True),
+    Column("excluded", String(30), nullable=True),
+    Column("may_borrow", Boolean, nullable=False),
+    Index(None, "customer", "month"),
+    Index(None, "month"),
+)
+
+ALLOWANCE_TRACKING_STATES = ("creating", "created")
+ALLOWANCE_ACTION_STATES = ("raising", "active", "withdrawing", "withdrawn")
+
+allowance_tracking = Table(
+    "allowance_tracking",
+    metadata,
+    Column("customer", String(60), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("ref_label", String(255), nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("issue_id", String(32), nullable=True),
+    Column("issue_key", String(64), nullable=True),
+    Column("description_digest", String(64), nullable=True),
+    Column("create_started_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("customer", "month"),
+    UniqueConstraint("ref_label"),
+    CheckConstraint(_one_of("state", ALLOWANCE_TRACKING_STATES), name="state"),
+)
+
+allowance_actions = Table(
+    "allowance_actions",
+    metadata,
+    Column("customer", String(60), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("generation", Integer, nullable=False, server_default="1"),
+    Column("claimed_until", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("customer", "month", "action"),
+    CheckConstraint(_one_of("state", ALLOWANCE_ACTION_STATES), name="state"),
+)
+
+allowance_held = Table(
+    "allowance_held",
+    metadata,
+    Column("issue_id", String(32), primary_key=True),
+    Column("issue_key", String(64), nullable=False),
+    Column("customer", String(60), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("held_at", UtcDateTime(), nullable=False),
+)
+
 __all__ = [
+    "ALLOWANCE_ACTION_STATES",
+    "ALLOWANCE_TRACKING_STATES",
     "INBOX_KINDS",
     "INBOX_SOURCES",
     "INBOX_STATES",
+    "allowance_actions",
+    "allowance_held",
+    "allowance_issues",
+    "allowance_lines",
+    "allowance_tracking",
+    "allowance_worklogs",
     "applied_events",
     "cursors",
     "escalations",

@@ -122,3 +122,61 @@ def test_a_bad_issue_type_is_refused_naming_the_file_line_and_key(
     assert "issue_types.yaml:2" in message
     assert complaint in message
     assert ("requests" if "requests" in line else "request") in message
+
+
+def test_contract_options_are_off_by_default() -> None:
+    package = load_mappings(ROOT / "mappings").packages["gold"]
+    assert package.overage == "notify"
+    assert package.carry_over is None
+    assert package.borrowing is None
+
+
+def test_contract_options_are_read(mappings_dir: Path) -> None:
+    path = mappings_dir / "packages.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "  - tier: silver\n",
+            "  - tier: silver\n    overage: require-approval\n    carry_over: {months: 2}\n"
+            "    borrowing: {max_hours: 3, labels: [csp-act-escalation-management]}\n",
+        )
+    )
+    package = load_mappings(mappings_dir).packages["silver"]
+    assert package.overage == "require-approval"
+    assert package.carry_over is not None and package.carry_over.months == 2
+    assert package.borrowing is not None
+    assert package.borrowing.labels == ("csp-act-escalation-management",)
+
+
+@pytest.mark.parametrize(
+    ("option", "complaint"),
+    [
+        ("    overage: refuse\n", "overage"),
+        ("    carry_over: {months: 0}\n", "carry_over.months"),
+        ("    borrowing: {max_hours: 2, labels: []}\n", "borrowing.labels"),
+        ("    borrowing: {max_hours: 2, labels: [sev 1]}\n", "not a valid Jira label"),
+    ],
+)
+def test_a_bad_contract_option_names_file_line_and_key(
+    mappings_dir: Path, option: str, complaint: str
+) -> None:
+    path = mappings_dir / "packages.yaml"
+    text = path.read_text().replace("  - tier: gold\n", "  - tier: gold\n" + option)
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_mappings(mappings_dir)
+    line = text.splitlines().index(option.rstrip("\n")) + 1
+    assert f"packages.yaml:{line}" in str(caught.value)
+    assert complaint in str(caught.value)
+
+
+def test_allowance_mapping_defaults_without_the_file(mappings_dir: Path) -> None:
+    (mappings_dir / "allowance.yaml").unlink()
+    allowance = load_mappings(mappings_dir).allowance
+    assert allowance.staff_group == "csp-staff"
+    assert allowance.approval_status == "Awaiting approval"
+
+
+def test_allowance_mapping_needs_someone_who_counts(mappings_dir: Path) -> None:
+    (mappings_dir / "allowance.yaml").write_text("staff_group: null\nstaff_users: []\n")
+    with pytest.raises(ConfigError, match="no CSP staff"):
+        load_mappings(mappings_dir)

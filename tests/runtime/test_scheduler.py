@@ -121,7 +121,7 @@ def test_the_triage_job_against_a_jira_answering_500_logs_one_line_per_pass(
     sandbox.admin.set_knobs(faultRate=1.0, faultKinds=["500"])
     app = build_app(settings_for(sandbox.base_url, tmp_path, jira_max_attempts=1))
     try:
-        [triage] = [job for job in app.jobs() if job.every_seconds is not None]
+        [triage] = [job for job in app.jobs() if job.name == "triage"]
         runner = JobRunner(triage)
         with caplog.at_level(logging.INFO):
             results = [runner.run() for _ in range(3)]
