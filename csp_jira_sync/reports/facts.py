@@ -40,7 +40,6 @@ class EscalationFacts:
     events: tuple[EventFact, ...]  # at least one; any order
     issue_keys: tuple[str, ...]  # every generation's issue, oldest first
     jira: JiraFacts | None  # the newest issue; None when Jira did not return it
-    csp_hours: float | None = None  # CSP time logged on its issues (allowance ledger), if known
 
     @property
     def ordered(self) -> tuple[EventFact, ...]:

@@ -1,6 +1,7 @@
 """Reading the facts of the trend report (the shell around `trends.py`): every escalation the
 daemon created, from the store (the NOC's events in the inbox, the issues in the create
-ledger), and what Jira says of those issues now, one `id in (...)` search per 50 issues.
+ledger), and what Jira says of those issues now, one `id in (...)` search per 50 issues; and
+the CSP hours on incidents from the allowance ledger (issue 8).
 
 Jira is asked by issue id, not key: the id survives a move to another project (jiralert #159),
 and on Cloud the same ids are passed as `reconcileIssues` so the index lag of a just-created or
@@ -23,7 +24,7 @@ from csp_jira_sync.escalations.decide import KIND
 from csp_jira_sync.jira.model import FoundIssue
 from csp_jira_sync.reports.facts import EscalationFacts, EventFact, JiraFacts
 from csp_jira_sync.store import Store
-from csp_jira_sync.store.schema import inbox, jira_issues
+from csp_jira_sync.store.schema import allowance_lines, inbox, jira_issues
 
 ISSUE_BATCH = 50  # ids per search: Cloud reconciles at most 50 issues a call
 SUBJECT_BATCH = 500  # subjects per IN (...) in SQL, well under every driver's parameter limit
@@ -42,15 +43,6 @@ class SearchGateway(Protocol):
         reconcile: Sequence[str] = (),
         page_size: int = ...,
     ) -> Iterator[FoundIssue]: ...
-
-
-class IncidentHours(Protocol):
-    """CSP hours logged on issues between two instants, by issue id: the seam for the
-    allowance ledger, which is not read by reports yet (its `None` leaves hours unknown)."""
-
-    def hours_by_issue(
-        self, issue_ids: Sequence[str], start: datetime, end: datetime
-    ) -> dict[str, float]: ...
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -132,7 +124,6 @@ def read_facts(
     until: datetime,
     *,
     customers: Sequence[str] | None = None,
-    hours: IncidentHours | None = None,
 ) -> list[EscalationFacts]:
     """Every escalation the daemon raised in Jira that had an event in [since, until), with all
     its events, as the store and Jira know it now. `customers` narrows to those aliases."""
@@ -147,7 +138,6 @@ def read_facts(
         reconcile = batch if gateway.deployment == "cloud" else ()
         for issue in gateway.search(jql, fields=FIELDS, reconcile=reconcile, page_size=len(batch)):
             found[issue.ref.id] = _jira_facts(issue, catalog)
-    logged = hours.hours_by_issue(ids, since, until) if hours is not None else {}
     out = []
     for subject in created:
         rows = issues[subject]
@@ -155,7 +145,6 @@ def read_facts(
         keys = [str(r.issue_key) for r in rows]
         if jira is not None:
             keys[-1] = jira.key  # moved issues show under their new key
-        ids_of = [str(r.issue_id) for r in rows]
         out.append(
             EscalationFacts(
                 escalation_id=subject,
@@ -163,7 +152,34 @@ def read_facts(
                 events=tuple(_event(row) for row in events[subject]),
                 issue_keys=tuple(keys),
                 jira=jira,
-                csp_hours=sum(logged.get(i, 0.0) for i in ids_of) if hours is not None else None,
             )
         )
     return out
+
+
+def incident_hours(store: Store, customers: Sequence[str], start: datetime, end: datetime) -> float:
+    """CSP hours on incidents: the time the allowance ledger counts (not excluded: CSP staff,
+    one customer, a CSP activity label) on worklogs started in [start, end) on the issues the
+    daemon raised for escalations, for `customers`. As fresh as the ledger's last pass."""
+    query = (
+        sa.select(sa.func.coalesce(sa.func.sum(allowance_lines.c.seconds), 0))
+        .select_from(
+            allowance_lines.join(
+                jira_issues,
+                sa.and_(
+                    jira_issues.c.issue_id == allowance_lines.c.issue_id,
+                    jira_issues.c.subject_kind == KIND,
+                    jira_issues.c.state == "created",
+                ),
+            )
+        )
+        .where(
+            allowance_lines.c.excluded.is_(None),
+            allowance_lines.c.customer.in_(list(customers)),
+            allowance_lines.c.started >= start,
+            allowance_lines.c.started < end,
+        )
+    )
+    with store.transaction("reading CSP hours on incidents for a trend report") as conn:
+        seconds = conn.execute(query).scalar_one()
+    return int(seconds) / 3600

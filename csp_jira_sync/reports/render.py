@@ -195,9 +195,10 @@ def layout(trends: Trends, scope_name: str, *, link_limit: int = LINK_LIMITS[0])
         blocks.append(Paragraph((Cell("No problem recurred."),)))
     blocks.append(Heading(3, "CSP hours on incidents"))
     hours = (
-        f"{trends.csp_hours:.2f} h logged on this period's escalations."
+        f"{trends.csp_hours:.2f} h of CSP work logged on incidents in this period "
+        "(worklogs started in the period, as the allowance ledger counts them)."
         if trends.csp_hours is not None
-        else "Not available: the CSP hours ledger is not read by reports yet."
+        else "Not known for this report."
     )
     blocks.append(Paragraph((Cell(hours),)))
     return blocks

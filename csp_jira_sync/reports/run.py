@@ -17,7 +17,7 @@ from csp_jira_sync.errors import UnknownCustomer
 from csp_jira_sync.reports.build import ALL, report_document
 from csp_jira_sync.reports.document import ReportDocument
 from csp_jira_sync.reports.periods import Period, PeriodKind, last_complete, parse_period
-from csp_jira_sync.reports.reading import IncidentHours, SearchGateway, read_facts
+from csp_jira_sync.reports.reading import SearchGateway, incident_hours, read_facts
 from csp_jira_sync.reports.trends import Trends, compute
 from csp_jira_sync.store import Store
 
@@ -69,7 +69,6 @@ def trend_reports(
     kind: PeriodKind | None = None,
     spec: str | None = None,
     customer: str | None = None,
-    hours: IncidentHours | None = None,
 ) -> list[TrendReport]:
     """The numbers and documents of every report of this run. Bad input (an unknown customer,
     a malformed period) raises before the store or Jira is read."""
@@ -79,11 +78,14 @@ def trend_reports(
     since = min(min(p.previous().start, p.end - RECURRING_WINDOW) for _, p in plan)
     until = max(p.end for _, p in plan)
     only = None if customer is None else list(plan[0][0].customers)
-    facts = read_facts(store, gateway, mappings.catalog, since, until, customers=only, hours=hours)
+    facts = read_facts(store, gateway, mappings.catalog, since, until, customers=only)
     out = []
     for scope, period in plan:
         mine = [f for f in facts if f.customer in scope.customers]
-        trends = compute(scope.name, period, mine, recurring_window=RECURRING_WINDOW)
+        hours = incident_hours(store, scope.customers, period.start, period.end)
+        trends = compute(
+            scope.name, period, mine, recurring_window=RECURRING_WINDOW, csp_hours=hours
+        )
         out.append(TrendReport(trends, report_document(trends, mappings)))
     return out
 

@@ -171,12 +171,14 @@ def compute(
     *,
     recurring_window: timedelta = timedelta(days=30),
     top: int = TOP_RECURRING,
+    csp_hours: float | None = None,
 ) -> Trends:
     """The numbers of `period` for `escalations` (already narrowed to the scope's customers).
 
     Recurring problems are looked for over the `recurring_window` that ends with the period (a
     week alone rarely shows a pattern), and reported when an escalation of them falls in the
-    period; the top `top` by number of escalations."""
+    period; the top `top` by number of escalations. `csp_hours` are the CSP hours logged on
+    incidents in the period (from the allowance ledger), None when unknown."""
     every = list(escalations)
     previous = period.previous()
     current = [f for f in every if period.contains(f.first.occurred_at)]
@@ -204,9 +206,6 @@ def compute(
         if any(period.contains(t) for t in g.seen)
     ]
     groups.sort(key=lambda g: (-len(g.escalation_ids), g.first_seen, g.key))
-
-    hours = [f.csp_hours for f in current]
-    csp_hours = None if not hours or any(h is None for h in hours) else sum(h or 0.0 for h in hours)
 
     buckets = period.buckets()
     series = [[0] * len(SEVERITIES) for _ in buckets]

@@ -11,10 +11,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from csp_jira_sync.allowance import repository
+from csp_jira_sync.allowance.counting import LedgerLine
+from csp_jira_sync.allowance.months import Month
 from csp_jira_sync.cli import app
 from csp_jira_sync.config.events import EscalationEvent
 from csp_jira_sync.delivery.journal import issue_for
 from csp_jira_sync.jira.gateway import connect
+from csp_jira_sync.jira.model import IssueRef
 from csp_jira_sync.settings import Settings
 from csp_jira_sync.store import InboxItem, Store
 
@@ -57,6 +61,21 @@ EVENTS = [
 ]
 
 
+def ledger_line(worklog: str, issue: IssueRef, started: str, seconds: int) -> LedgerLine:
+    return LedgerLine(
+        worklog_id=worklog,
+        issue_id=issue.id,
+        issue_key=issue.key,
+        author="csp-engineer",
+        started=datetime.fromisoformat(started).replace(tzinfo=UTC),
+        seconds=seconds,
+        customer="globex",
+        month=Month(2026, 11),
+        category="incident-problem",
+        excluded=None,
+    )
+
+
 @pytest.fixture
 def env(sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     values = {
@@ -84,6 +103,15 @@ def raised(env: dict[str, str], sandbox: Any) -> dict[str, str]:
             ref = issue_for(conn, "escalation", escalation, 1)
             assert ref is not None
             keys[escalation] = ref
+        # CSP work the allowance ledger counted: on ESC-A in W47, on ESC-B on Monday 04:40
+        # UTC (Sunday in New York: last week for globex, this week for the UTC report).
+        repository.save_lines(
+            conn,
+            [
+                ledger_line("w1", keys["ESC-A"], "2026-11-17T09:00", 5400),
+                ledger_line("w2", keys["ESC-B"], "2026-11-16T04:40", 1800),
+            ],
+        )
     store.close()
     sandbox.admin.freeze_clock(int(datetime(2026, 11, 20, 15, tzinfo=UTC).timestamp() * 1000))
     try:
@@ -149,7 +177,7 @@ def test_one_customers_week_is_counted_in_its_zone_and_as_jira_says(raised: dict
         ("title:db:disk full on db #", ["ESC-B", "ESC-A"], [raised["ESC-B"], raised["ESC-A"]]),
         ("fingerprint:fp-web-5xx", ["ESC-C", "ESC-D"], [raised["ESC-C"], raised["ESC-D"]]),
     ]
-    assert numbers["csp_hours"] is None
+    assert numbers["csp_hours"] == 1.5
     report = numbers["report"]
     assert report["labels"][:3] == [
         "csp-report-globex-2026-w47",
@@ -186,6 +214,7 @@ def test_without_a_customer_the_all_customer_report_uses_the_report_zone(
     # ESC-B is Monday 04:30 UTC: this week in UTC, last week in New York.
     assert reports["all"]["timezone"] == "UTC"
     assert reports["all"]["escalations"]["this_period"] == 5
+    assert (reports["all"]["csp_hours"], reports["globex"]["csp_hours"]) == (2.0, 1.5)
     assert reports["globex"]["escalations"]["this_period"] == 3
     assert reports["acme"]["escalations"]["issues"] == [raised["ESC-E"]]
     assert reports["initech"]["escalations"]["this_period"] == 0
@@ -203,6 +232,7 @@ def test_the_table_shows_the_numbers_and_what_would_be_raised(raised: dict[str, 
         "report would raise: CSP trend report 2026-W47: Globex Retail Inc: 3 escalations"
         in result.stdout
     )
+    assert "CSP hours on incidents: 1.50 h" in result.stdout
     assert "Dry run: nothing was written to Jira." in result.stdout
 
 

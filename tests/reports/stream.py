@@ -40,9 +40,8 @@ def escalation(
     events: list[EventFact],
     keys: tuple[str, ...],
     j: JiraFacts | None,
-    hours: float | None = None,
 ) -> EscalationFacts:
-    return EscalationFacts(f"ESC-{n}", "globex", tuple(events), keys, j, hours)
+    return EscalationFacts(f"ESC-{n}", "globex", tuple(events), keys, j)
 
 
 DISK = ("db", "nyc1")

@@ -83,7 +83,7 @@ def test_the_wiki_description_has_tables_the_rule_and_links_behind_each_number(
     assert "h3. Reopened escalations: 2" in wiki
     assert "|ESC-8|globex|2026-11-19 05:00 EST|" in wiki
     assert "|fp-web-5xx|globex|web|[3|" in wiki
-    assert "Not available: the CSP hours ledger is not read by reports yet." in wiki
+    assert "Not known for this report." in wiki
 
 
 def _tables(adf: dict[str, Any]) -> list[list[list[str]]]:

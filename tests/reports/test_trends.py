@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 from csp_jira_sync.reports.periods import parse_period
@@ -103,12 +102,6 @@ def test_chart_series_per_day_by_severity_and_previous_week_totals() -> None:
         (0, 0, 0, 1),  # Sun 23:59: CSP-5
     )
     assert trends.previous_series == (0, 1, 0, 0, 0, 0, 1)
-
-
-def test_csp_hours_are_unknown_until_every_escalation_has_them() -> None:
-    assert week47().csp_hours is None
-    with_hours = [replace(f, csp_hours=1.5) for f in stream()]
-    assert compute("globex", parse_period("2026-W47", NY), with_hours).csp_hours == 6.0
 
 
 def test_the_month_report_counts_by_calendar_month_with_weekly_blocks() -> None:
