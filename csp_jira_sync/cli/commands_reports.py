@@ -114,9 +114,10 @@ def trends(
         store = Store.open(settings.database_url)
         try:
             store.migrate()
+            gateway = connect(settings)
             reports = trend_reports(
                 store,
-                connect(settings),
+                gateway,
                 mappings,
                 report_timezone=settings.report_timezone,
                 now=datetime.now(UTC),
@@ -124,9 +125,12 @@ def trends(
                 spec=for_,
                 customer=customer,
             )
+            documents = [r.document for r in reports]
+            published = (
+                None if dry_run else publish_reports(store, gateway, mappings, settings, documents)
+            )
         finally:
             store.close()
-        published = None if dry_run else publish_reports([r.document for r in reports])
     except (CspSyncError, PeriodError, PublishingNotWired) as exc:
         raise fail(str(exc)) from None
     if fmt is Format.json:

@@ -26,6 +26,9 @@ from csp_jira_sync.reports.trends import COUNTING_RULE, Count, Durations, Trends
 # The most issue keys one link lists; when the description would pass Jira's 32,767 limit,
 # links are tried again with fewer keys, then left out (the saved filters hold the rest).
 LINK_LIMITS = (200, 40, 0)
+# What the description may take of Jira's limit: the publisher appends the links to the
+# customer's saved filters after it.
+DESCRIPTION_BUDGET = DESCRIPTION_LIMIT - 2_000
 
 
 @dataclass(frozen=True)
@@ -284,11 +287,11 @@ def to_adf(blocks: Sequence[Block]) -> dict[str, Any]:
 
 
 def descriptions(trends: Trends, scope_name: str) -> tuple[str, dict[str, Any]]:
-    """Wiki markup and ADF, each within Jira's description limit: with fewer links if needed."""
+    """Wiki markup and ADF, each within the description budget: with fewer links if needed."""
     for limit in LINK_LIMITS:
         blocks = layout(trends, scope_name, link_limit=limit)
         wiki, adf = to_wiki(blocks), to_adf(blocks)
-        if max(utf16_length(wiki), utf16_length(json.dumps(adf))) <= DESCRIPTION_LIMIT:
+        if max(utf16_length(wiki), utf16_length(json.dumps(adf))) <= DESCRIPTION_BUDGET:
             return wiki, adf
     return wiki, adf
 

@@ -19,6 +19,7 @@ from csp_jira_sync.reports.document import ReportDocument
 from csp_jira_sync.reports.periods import Period, PeriodKind, last_complete, parse_period
 from csp_jira_sync.reports.reading import SearchGateway, incident_hours, read_facts
 from csp_jira_sync.reports.trends import Trends, compute
+from csp_jira_sync.settings import Settings
 from csp_jira_sync.store import Store
 
 RECURRING_WINDOW = timedelta(days=30)
@@ -94,13 +95,23 @@ class PublishingNotWired(RuntimeError):
     """Raised until h7's `reports/publish.py` is wired into `publish_reports` at the merge."""
 
 
-def publish_reports(documents: Sequence[ReportDocument]) -> list[str]:
+def publish_reports(
+    store: Store,
+    gateway: object,
+    mappings: Mappings,
+    settings: Settings,
+    documents: Sequence[ReportDocument],
+) -> list[str]:
     """Raise each document in Jira (one issue per period and scope, attachments replaced) and
-    return the issue keys.
+    return the issue keys, in the order of `documents`.
 
-    MERGE (issue 9, h7): the one call to wire is `reports.publish`'s idempotent publisher, one
-    call per document, with the gateway and mappings it needs. Until then this refuses, and
-    `report trends --dry-run` shows what would be published."""
+    MERGE (issue 9, h7): the one call to wire. With h7's `reports.publish`, roughly:
+        publisher = ReportPublisher(store, gateway, project=settings.jira_project,
+                                    issue_type=mappings.issue_types.report, now=...,
+                                    settle=timedelta(seconds=settings.jira_search_settle_seconds))
+        return [publisher.publish(d, filters=<the scope's saved filters>).issue.key
+                for d in documents]
+    Until then this refuses, and `report trends --dry-run` shows what would be published."""
     raise PublishingNotWired(
         f"publishing {len(documents)} report(s) to Jira is not available in this build yet; "
         "run `report trends --dry-run` to see the numbers and the report"

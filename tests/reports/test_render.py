@@ -18,12 +18,16 @@ from csp_jira_sync.reports import chart
 from csp_jira_sync.reports.build import report_document
 from csp_jira_sync.reports.periods import parse_period
 from csp_jira_sync.reports.render import (
+    DESCRIPTION_BUDGET,
+    LINK_LIMITS,
     descriptions,
     duration,
     jql_string,
     keys_jql,
+    layout,
     search_url,
     to_csv,
+    to_wiki,
     wiki_escape,
 )
 from csp_jira_sync.reports.trends import COUNTING_RULE, Trends, compute
@@ -126,17 +130,72 @@ def test_the_adf_description_uses_real_table_nodes_with_links(trends: Trends) ->
     assert '"text": ""' not in texts  # Jira rejects empty text nodes
 
 
+def _adf_problems(node: dict[str, Any], parent: str = "") -> list[str]:
+    """The ADF rules Jira enforces on what the report uses: rows in tables, cells in rows,
+    paragraphs in cells, non-empty text, heading levels, links with an href."""
+    kind = node["type"]
+    allowed = {
+        "doc": {"heading", "paragraph", "table"},
+        "table": {"tableRow"},
+        "tableRow": {"tableHeader", "tableCell"},
+        "tableHeader": {"paragraph"},
+        "tableCell": {"paragraph"},
+        "heading": {"text"},
+        "paragraph": {"text"},
+    }
+    problems = []
+    if kind == "text":
+        if not node["text"]:
+            problems.append(f"empty text in {parent}")
+        for mark in node.get("marks", []):
+            if mark["type"] != "link" or not mark["attrs"]["href"]:
+                problems.append(f"bad mark {mark}")
+        return problems
+    if kind == "heading" and not 1 <= node["attrs"]["level"] <= 6:
+        problems.append("heading level")
+    children = node.get("content", [])
+    if not children:
+        problems.append(f"empty {kind}")
+    for child in children:
+        if child["type"] not in allowed[kind]:
+            problems.append(f"{child['type']} inside {kind}")
+        problems += _adf_problems(child, kind)
+    return problems
+
+
+def test_the_adf_is_a_document_jira_and_the_sandbox_accept(trends: Trends) -> None:
+    from jira_sandbox.adf import adf_problem
+
+    _, adf = descriptions(trends, "Globex Retail Inc")
+    assert adf_problem(adf) is None
+    assert _adf_problems(adf) == []
+    empty = compute("globex", parse_period("2026-W10", "America/New_York"), [])
+    assert _adf_problems(descriptions(empty, "Globex Retail Inc")[1]) == []
+
+
 def test_a_huge_period_drops_links_to_stay_within_jiras_description_limit(
     trends: Trends,
 ) -> None:
     from dataclasses import replace
 
-    keys = tuple(f"CSPLONGPROJECT-{n}" for n in range(3000))
-    big = replace(trends, total=replace(trends.total, current_keys=keys))
-    big = replace(big, by_severity=tuple(replace(c, current_keys=keys) for c in big.by_severity))
+    # Lists short enough to link one by one, too many together for Jira's limit.
+    keys = tuple(f"CSPLONGPROJECT-{n}" for n in range(150))
+    many = [replace(c, current_keys=keys) for c in trends.by_service + trends.by_datacenter]
+    big = replace(
+        trends,
+        total=replace(trends.total, current_keys=keys),
+        by_severity=tuple(
+            replace(c, current_keys=keys) if c.name != "sev1" else c for c in trends.by_severity
+        ),
+        by_service=tuple(many[:2]),
+        by_datacenter=tuple(many[2:]),
+    )
+    assert len(to_wiki(layout(big, "x", link_limit=LINK_LIMITS[0]))) > DESCRIPTION_BUDGET
     wiki, adf = descriptions(big, "Globex Retail Inc")
-    assert len(wiki) <= DESCRIPTION_LIMIT and len(json.dumps(adf)) <= DESCRIPTION_LIMIT
+    assert len(wiki) <= DESCRIPTION_BUDGET and len(json.dumps(adf)) <= DESCRIPTION_BUDGET
+    assert DESCRIPTION_BUDGET < DESCRIPTION_LIMIT  # room for the saved-filter links
     assert "|sev2|" in wiki
+    assert "|sev1|[1|/issues/" in wiki  # a short list keeps its link
 
 
 def test_the_csv_holds_the_same_numbers(trends: Trends) -> None:
