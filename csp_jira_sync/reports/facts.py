@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class EscalationFacts:
     issue_keys: tuple[str, ...]  # every generation's issue, oldest first
     jira: JiraFacts | None  # the newest issue; None when Jira did not return it
 
-    @property
+    @cached_property
     def ordered(self) -> tuple[EventFact, ...]:
         return tuple(sorted(self.events, key=lambda e: (e.occurred_at, e.event_id)))
 

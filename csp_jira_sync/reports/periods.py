@@ -75,8 +75,10 @@ class Period:
             day = last + timedelta(days=1)
         return tuple(out)
 
-    def bucket_index(self, instant: datetime) -> int | None:
-        for index, bucket in enumerate(self.buckets()):
+    def bucket_index(
+        self, instant: datetime, buckets: tuple[Bucket, ...] | None = None
+    ) -> int | None:
+        for index, bucket in enumerate(buckets or self.buckets()):
             if bucket.start <= instant < bucket.end:
                 return index
         return None

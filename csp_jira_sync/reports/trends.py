@@ -210,13 +210,14 @@ def compute(
     buckets = period.buckets()
     series = [[0] * len(SEVERITIES) for _ in buckets]
     for facts in current:
-        index = period.bucket_index(facts.first.occurred_at)
+        index = period.bucket_index(facts.first.occurred_at, buckets)
         level = severity[facts.escalation_id]
         if index is not None and level in SEVERITIES:
             series[index][SEVERITIES.index(level)] += 1
-    previous_series = [0] * len(previous.buckets())
+    previous_buckets = previous.buckets()
+    previous_series = [0] * len(previous_buckets)
     for facts in before:
-        index = previous.bucket_index(facts.first.occurred_at)
+        index = previous.bucket_index(facts.first.occurred_at, previous_buckets)
         if index is not None:
             previous_series[index] += 1
 
