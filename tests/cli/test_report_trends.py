@@ -19,6 +19,7 @@ from csp_jira_sync.config.events import EscalationEvent
 from csp_jira_sync.delivery.journal import issue_for
 from csp_jira_sync.jira.gateway import connect
 from csp_jira_sync.jira.model import IssueRef
+from csp_jira_sync.reports.periods import last_complete
 from csp_jira_sync.settings import Settings
 from csp_jira_sync.store import InboxItem, Store
 
@@ -271,3 +272,25 @@ def test_publishing_is_refused_until_it_is_wired(env: dict[str, str]) -> None:
     result = runner.invoke(app, ["report", "trends", "--for", "2026-W47", "--customer", "acme"])
     assert result.exit_code == 2
     assert "run `report trends --dry-run`" in " ".join(result.output.split())
+
+
+def test_without_for_the_report_is_the_last_complete_period(env: dict[str, str]) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            "trends",
+            "--period",
+            "month",
+            "--customer",
+            "umbrella",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    [numbers] = json.loads(result.stdout)["reports"]
+    expected = last_complete("month", datetime.now(UTC), "Australia/Sydney")
+    assert (numbers["period"], numbers["timezone"]) == (expected.label, "Australia/Sydney")
+    assert numbers["escalations"]["this_period"] == 0
