@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from csp_jira_sync.config.mappings import Mappings
 from csp_jira_sync.jira.text import fit_summary
-from csp_jira_sync.reports import chart
 from csp_jira_sync.reports.document import Attachment, ReportDocument
 from csp_jira_sync.reports.render import descriptions, signed, to_csv
 from csp_jira_sync.reports.trends import Trends
@@ -53,6 +52,10 @@ def summary(trends: Trends, name: str) -> str:
 
 
 def report_document(trends: Trends, mappings: Mappings) -> ReportDocument:
+    # matplotlib takes a second or more to import: only a run that draws a chart pays for it,
+    # not every `csp-jira-sync` start (serve's readiness included).
+    from csp_jira_sync.reports import chart
+
     name = scope_name(trends.scope, mappings)
     wiki, adf = descriptions(trends, name)
     stem = f"trends-{trends.scope}-{trends.period.label}"

@@ -294,3 +294,15 @@ def test_without_for_the_report_is_the_last_complete_period(env: dict[str, str])
     expected = last_complete("month", datetime.now(UTC), "Australia/Sydney")
     assert (numbers["period"], numbers["timezone"]) == (expected.label, "Australia/Sydney")
     assert numbers["escalations"]["this_period"] == 0
+
+
+def test_starting_the_cli_does_not_import_matplotlib() -> None:
+    # matplotlib takes seconds to import on a busy machine; `serve` must not wait for it.
+    import subprocess
+    import sys
+
+    probe = "import sys, csp_jira_sync.cli; print('matplotlib' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
