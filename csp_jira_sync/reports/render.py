@@ -311,6 +311,15 @@ CSV_COLUMNS = (
 )
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str) -> str:
+    """Names come from the NOC (services, data centers, titles): a cell a spreadsheet would
+    read as a formula gets a leading apostrophe (OWASP's advice on CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA) else value
+
+
 def _seconds(value: timedelta | None) -> str:
     return "" if value is None else str(round(value.total_seconds()))
 
@@ -325,7 +334,7 @@ def to_csv(trends: Trends) -> bytes:
     def row(
         measure: str, name: str, current: object, previous: object = "", change: object = ""
     ) -> None:
-        writer.writerow((*head, measure, name, current, previous, change))
+        writer.writerow((*head, measure, csv_text(name), current, previous, change))
 
     for measure, counts in (
         ("escalations", [trends.total]),

@@ -216,6 +216,21 @@ def test_the_csv_holds_the_same_numbers(trends: Trends) -> None:
     assert by["csp_hours", "incidents"]["this_period"] == ""
 
 
+def test_a_name_a_spreadsheet_would_run_as_a_formula_is_quoted_in_the_csv(
+    trends: Trends,
+) -> None:
+    from dataclasses import replace
+
+    hostile = replace(trends.by_service[0], name='=HYPERLINK("http://x.example","db")')
+    rows = list(
+        csv.DictReader(io.StringIO(to_csv(replace(trends, by_service=(hostile,))).decode()))
+    )
+    [service] = [r for r in rows if r["measure"] == "service"]
+    assert service["name"] == '\'=HYPERLINK("http://x.example","db")'
+    assert service["change"] == "1"  # numbers are left alone, negative ones included
+    assert [r["change"] for r in rows if r["name"] == "sev3"] == ["-1"]
+
+
 def _png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert data[12:16] == b"IHDR"
