@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,6 +61,9 @@ class Settings(BaseSettings):
     # current and previous month (which also sees issues relabelled by a person).
     allowance_interval_seconds: float = Field(default=300.0, gt=0)
     allowance_recompute_seconds: float = Field(default=3600.0, gt=0)
+    # The time zone of the all-customer trend report's weeks and months (a customer's own
+    # report uses the customer's zone from customers.yaml).
+    report_timezone: str = "UTC"
 
     # Reports (issue 9)
     # The group each customer's saved filters are shared with; empty: the Jira project.
@@ -75,6 +79,17 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("CSP_JIRA_URL must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("report_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (KeyError, ValueError):
+            raise ValueError(
+                "CSP_REPORT_TIMEZONE must be an IANA time zone name, e.g. UTC or Europe/London"
+            ) from None
+        return value
 
     @field_validator("listen")
     @classmethod

@@ -82,7 +82,7 @@ def sync(
     except CspSyncError as exc:
         raise fail(str(exc)) from None
     try:
-        jobs = daemon.jobs(drain_timeout=timeout)
+        jobs = [job for job in daemon.jobs(drain_timeout=timeout) if job.in_sync]
         results = run_all(jobs, around=lambda job: console.status(f"{job.title.lower()}…"))
         try:
             depth: dict[str, int] | None = daemon.store.depth()

@@ -71,11 +71,17 @@ def _published(store: Store, subject: str) -> bool:
     return entry is not None and entry.state == "created"
 
 
-def publish_documents(ctx: ReportContext, documents: Iterable[ReportDocument]) -> Counter[str]:
+def publish_documents(
+    ctx: ReportContext,
+    documents: Iterable[ReportDocument],
+    *,
+    keys: dict[str, str] | None = None,
+) -> Counter[str]:
     """Raise each document in Jira (created or updated, never a second report); a customer's
     report links its saved filters. Counts `created`, `updated`, `deferred` (another daemon
     holds the create, or it may still be indexing: the next pass finishes it), `refused` (Jira
-    refused that report; the others go on) and `filters refused`."""
+    refused that report; the others go on) and `filters refused`. `keys`, when given, receives
+    each raised report's issue key by its subject (`scope/period`)."""
     publisher = ReportPublisher(
         ctx.store,
         ctx.gateway,
@@ -113,6 +119,8 @@ def publish_documents(ctx: ReportContext, documents: Iterable[ReportDocument]) -
             outcomes["refused"] += 1
             continue
         outcomes["created" if published.new else "updated"] += 1
+        if keys is not None:
+            keys[f"{document.scope}/{document.period_label}"] = published.issue.key
     return outcomes
 
 

@@ -33,6 +33,7 @@ from csp_jira_sync.reports.runs import (
     problem_pass,
     scheduled_reports,
 )
+from csp_jira_sync.reports.sources import problem_groups, report_documents
 from csp_jira_sync.runtime.scheduler import Job
 from csp_jira_sync.settings import Settings
 from csp_jira_sync.store import Store
@@ -135,6 +136,7 @@ class App:
                     "reports",
                     lambda: scheduled_reports(self.report_context(), source),
                     every_seconds=every,
+                    in_sync=False,
                 )
             )
         if self.problem_source is not None:
@@ -243,4 +245,8 @@ def build_app(settings: Settings, *, mappings: Mappings | None = None) -> App:
         metrics,
         worker,
         worklog_source=JiraWorklogSource(gateway),
+        report_source=report_documents(
+            store, gateway, mappings, report_timezone=settings.report_timezone, clock=utc_now
+        ),
+        problem_source=problem_groups(store, gateway, mappings),
     )

@@ -29,7 +29,8 @@ class Job:
     """One pass of work. `run` returns how many things ended in each outcome.
 
     `every_seconds` is how often `serve` runs it; None for a job `serve` does elsewhere (the
-    queue is drained continuously by the worker thread) and only `sync` runs.
+    queue is drained continuously by the worker thread) and only `sync` runs. `in_sync` False
+    keeps a job out of `sync` (the scheduled reports: `report trends` raises one by hand).
     """
 
     name: str
@@ -37,6 +38,7 @@ class Job:
     unit: str  # what `run` counts: "events", "issues"
     run: Callable[[], Mapping[str, int]]
     every_seconds: float | None = None
+    in_sync: bool = True
 
 
 @dataclass(frozen=True)

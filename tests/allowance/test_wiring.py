@@ -36,6 +36,8 @@ def test_serve_schedules_the_incremental_pass_and_the_month_reread(
             "triage": 300.0,
             "allowance": 60.0,
             "allowance-recompute": 900.0,
+            "reports": 3600.0,
+            "problems": 3600.0,
         }
         done = jobs["allowance-recompute"].run()
         assert isinstance(done, Counter)

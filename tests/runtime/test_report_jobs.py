@@ -15,7 +15,9 @@ from tests.e2e.harness import settings_for
 from tests.reports.documents import report
 
 
-def test_report_jobs_join_serve_once_their_sources_are_wired(sandbox: Any, tmp_path: Path) -> None:
+def test_report_jobs_are_registered_for_serve_and_raise_what_their_sources_give(
+    sandbox: Any, tmp_path: Path
+) -> None:
     app = build_app(settings_for(sandbox.base_url, tmp_path, report_interval_seconds=1800))
     try:
         assert [job.name for job in app.jobs()] == [
@@ -23,7 +25,10 @@ def test_report_jobs_join_serve_once_their_sources_are_wired(sandbox: Any, tmp_p
             "triage",
             "allowance",
             "allowance-recompute",
+            "reports",
+            "problems",
         ]
+        assert [job.name for job in app.jobs() if not job.in_sync] == ["reports"]
         asked: list[str] = []
 
         def documents(kind: str, label: str) -> list[ReportDocument]:
