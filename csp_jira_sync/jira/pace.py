@@ -103,9 +103,10 @@ def admit(pace: Pace, config: PaceConfig, now: float) -> tuple[Pace, float | Non
         return pace, None
     pace = _refill(pace, config, now)
     if config.max_calls_per_second is not None:
-        if pace.tokens < 1.0:
+        # A hair of slack, so that float rounding never makes a caller wait 1e-12 s forever.
+        if pace.tokens < 1.0 - 1e-9:
             return pace, (1.0 - pace.tokens) / config.max_calls_per_second
-        pace = replace(pace, tokens=pace.tokens - 1.0)
+        pace = replace(pace, tokens=max(0.0, pace.tokens - 1.0))
     return replace(pace, in_flight=pace.in_flight + 1), 0.0
 
 
@@ -127,7 +128,7 @@ def finish(pace: Pace, config: PaceConfig, now: float, answer: Answer) -> Pace:
     if answer.throttled:
         wait = DEFAULT_PAUSE_SECONDS if answer.retry_after is None else answer.retry_after
         until = now + max(0.0, wait)
-        if until > pace.paused_until:
+        if until > pace.paused_until and until > now:
             # Only the stretch that is new counts, so overlapping 429s are not added up.
             new_seconds = until - max(now, pace.paused_until)
             fresh = now >= pace.paused_until
