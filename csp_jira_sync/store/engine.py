@@ -14,7 +14,6 @@ SQLITE_BUSY when another writer got in between, and the busy timeout cannot help
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,33 +87,12 @@ def _sqlite_engine(url: URL, busy_timeout: float, synchronous: SqliteSynchronous
         finally:
             cursor.close()
 
-    # SQLite has one writer at a time, and a writer that finds the lock taken sleeps in
-    # SQLite's busy handler (1, 2, 5 ... 100 ms steps) rather than being woken when it frees:
-    # with the worker's lanes writing side by side, most of the time went into those sleeps.
-    # Threads of this process queue on a lock instead, handed over at once; the busy timeout
-    # still bounds the wait (and covers other processes on the same file).
-    writer = threading.Lock()
-    holding = "csp_holds_writer_lock"
-
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
         if connection.get_execution_options().get(READ_ONLY):
             connection.exec_driver_sql("BEGIN")
-            return
-        held = writer.acquire(timeout=busy_timeout)
-        connection.info[holding] = held
-        try:
+        else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            _release(connection)
-            raise
-
-    def _release(connection: Connection) -> None:
-        if connection.info.pop(holding, False):
-            writer.release()
-
-    event.listen(engine, "commit", _release)
-    event.listen(engine, "rollback", _release)
 
     return engine
 
