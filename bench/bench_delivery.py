@@ -437,6 +437,7 @@ def main() -> None:
         help="run the daemon on PostgreSQL (a fresh database beside this one); "
         "default: $CSP_TEST_POSTGRES_URL, else SQLite",
     )
+    parser.add_argument("--component-seconds", type=float, default=30.0)
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--jira", help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
@@ -487,10 +488,10 @@ def main() -> None:
             f"pauses {part['pace']}"
         )
     if "component" in parts:
-        comp = component(args, args.rate, 20.0)
+        comp = component(args, args.rate, args.component_seconds)
         rate = comp["ok"] / comp["seconds"]
         print(
-            f"  component (gateway + pacer alone, 16 threads, 20 s): {rate:5.1f} calls/s = "
+            f"  component (gateway + pacer alone, 16 threads, {comp['seconds']:.0f} s): {rate:5.1f} calls/s = "
             f"{rate / args.rate:.2f} R, 429s {comp['calls_429']} of {comp['calls']} = "
             f"{100 * comp['calls_429'] / max(1, comp['calls']):.2f}%"
         )

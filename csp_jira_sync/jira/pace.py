@@ -9,12 +9,17 @@ spent, and says `X-RateLimit-NearLimit: true` while less than a fifth of it is l
 
 - the concurrency limit grows by one for every `limit` good answers in a row (about one step
   per round trip: additive increase), up to `max_concurrency`;
-- `NearLimit` takes one step back, at most once per round of answers, so the daemon settles
-  just under the budget instead of running into it;
+- `NearLimit` takes the limit down by a fifth, at most once per round of answers, so the
+  daemon settles just under the budget instead of running into it (a step of one was too
+  slow: from 16 lanes the budget was spent before the limit came down, bench_delivery.py);
 - a 429 or 503 halves the limit (multiplicative decrease) and pauses *every* call until the
   time Jira named (one pause for all lanes: lanes that each wait on their own would come back
   together and spend the fresh budget at once). Answers to calls already in flight when the
   pause began do not halve the limit again;
+- when Jira says how many calls are left in its bucket (`X-RateLimit-Remaining`), no call
+  starts that would take more than are left, counting every call in flight as one taken:
+  the refill only adds, so this alone keeps a steady stream under a burst limit without a
+  429; when none are left and no call is out, one goes after `PROBE_SECONDS` to ask again;
 - `max_calls_per_second`, when set, is a token bucket over call starts, holding one second's
   worth, so an operator can leave part of the budget to people and other apps.
 """
@@ -26,6 +31,9 @@ from dataclasses import dataclass, replace
 
 # A 429 or 503 that names no time: wait this long (Jira Cloud's own answers always name one).
 DEFAULT_PAUSE_SECONDS = 1.0
+# When Jira said its bucket is empty and no call is out to bring fresher news, one call goes
+# out after this long to ask again.
+PROBE_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,7 @@ class PaceConfig:
     min_concurrency: int = 1
     max_calls_per_second: float | None = None
     decrease_factor: float = 0.5
+    near_limit_factor: float = 0.8
 
     def __post_init__(self) -> None:
         if self.max_concurrency < 1:
@@ -44,6 +53,8 @@ class PaceConfig:
             raise ValueError("max_calls_per_second must be more than 0 (or None for no ceiling)")
         if not 0 < self.decrease_factor < 1:
             raise ValueError("decrease_factor must be between 0 and 1")
+        if not 0 < self.near_limit_factor < 1:
+            raise ValueError("near_limit_factor must be between 0 and 1")
 
     @property
     def bucket_size(self) -> float:
@@ -59,6 +70,8 @@ class Answer:
     throttled: bool = False
     retry_after: float | None = None
     near_limit: bool = False
+    # X-RateLimit-Remaining: calls left in Jira's bucket when it answered.
+    remaining: int | None = None
 
 
 GOOD = Answer()
@@ -77,6 +90,9 @@ class Pace:
     stale_answers: int = 0
     pauses: int = 0
     paused_seconds: float = 0.0
+    # The last X-RateLimit-Remaining Jira sent, and when (None: Jira sends none).
+    remaining: int | None = None
+    remaining_at: float = 0.0
 
 
 def start(config: PaceConfig, now: float) -> Pace:
@@ -101,6 +117,12 @@ def admit(pace: Pace, config: PaceConfig, now: float) -> tuple[Pace, float | Non
         return pace, pace.paused_until - now
     if pace.in_flight >= max(config.min_concurrency, math.floor(pace.limit)):
         return pace, None
+    if pace.remaining is not None and pace.remaining - pace.in_flight < 1:
+        # Every call in flight will still take one of the calls Jira said were left.
+        if pace.in_flight > 0:
+            return pace, None
+        if now < pace.remaining_at + PROBE_SECONDS:
+            return pace, pace.remaining_at + PROBE_SECONDS - now
     pace = _refill(pace, config, now)
     if config.max_calls_per_second is not None:
         # A hair of slack, so that float rounding never makes a caller wait 1e-12 s forever.
@@ -122,6 +144,8 @@ def _step_back(pace: Pace, config: PaceConfig, limit: float) -> Pace:
 def finish(pace: Pace, config: PaceConfig, now: float, answer: Answer) -> Pace:
     """Account for the answer of a call that `admit` let start."""
     pace = replace(pace, in_flight=max(0, pace.in_flight - 1))
+    if answer.remaining is not None:
+        pace = replace(pace, remaining=answer.remaining, remaining_at=now)
     stale = pace.stale_answers > 0
     if stale:
         pace = replace(pace, stale_answers=pace.stale_answers - 1)
@@ -143,7 +167,7 @@ def finish(pace: Pace, config: PaceConfig, now: float, answer: Answer) -> Pace:
         return pace
     if answer.near_limit:
         if not stale:
-            pace = _step_back(pace, config, pace.limit - 1.0)
+            pace = _step_back(pace, config, pace.limit * config.near_limit_factor)
         return pace
     streak = pace.good_streak + 1
     if streak >= math.floor(pace.limit):

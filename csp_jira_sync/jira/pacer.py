@@ -31,10 +31,12 @@ class PaceSnapshot:
 def answer_of(status: int, headers: Mapping[str, str] | None) -> Answer:
     """Read one HTTP answer of Jira into what it says about the pace."""
     near = headers is not None and headers.get("X-RateLimit-NearLimit", "").lower() == "true"
+    left = headers.get("X-RateLimit-Remaining", "") if headers is not None else ""
+    remaining = int(left) if left.isdigit() else None
     if status in (429, 503):
         wait = retry_after(headers, datetime.now(UTC)) if headers is not None else None
-        return Answer(throttled=True, retry_after=wait, near_limit=near)
-    return Answer(near_limit=near)
+        return Answer(throttled=True, retry_after=wait, near_limit=near, remaining=remaining)
+    return Answer(near_limit=near, remaining=remaining)
 
 
 class Call:

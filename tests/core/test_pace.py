@@ -68,7 +68,7 @@ def test_good_answers_grow_the_limit_by_one_per_round_up_to_the_ceiling() -> Non
         (Answer(throttled=True, retry_after=2.0), 10.0, 4.0, 12.0, 1, 2.0),
         (Answer(throttled=True, retry_after=None), 10.0, 4.0, 11.0, 1, 1.0),  # default pause
         (Answer(throttled=True, retry_after=0.0), 10.0, 4.0, 0.0, 0, 0.0),  # "now": no pause
-        (Answer(near_limit=True), 10.0, 7.0, 0.0, 0, 0.0),  # one step back, no pause
+        (Answer(near_limit=True), 10.0, 6.4, 0.0, 0, 0.0),  # a fifth down, no pause
     ],
 )
 def test_throttling_and_near_limit(
@@ -156,3 +156,28 @@ def test_a_bad_config_says_what_is_wrong(field: str, value: float, message: str)
     values: dict[str, float] = {"max_concurrency": 8, field: value}
     with pytest.raises(ValueError, match=message):
         PaceConfig(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("remaining", "in_flight", "now", "expected_wait"),
+    [
+        (None, 3, 1.0, 0.0),  # Jira sends no count: the limit alone decides
+        (5, 3, 1.0, 0.0),  # two left after the three in flight take theirs
+        (4, 4, 1.0, None),  # the calls in flight take all that are left: wait for news
+        (0, 0, 1.05, 0.15),  # none left, nobody out: probe a little later
+        (0, 0, 1.2, 0.0),  # ... and then one goes
+    ],
+)
+def test_no_call_starts_that_would_take_more_than_jira_said_were_left(
+    remaining: int | None, in_flight: int, now: float, expected_wait: float | None
+) -> None:
+    before = Pace(limit=8.0, in_flight=in_flight, remaining=remaining, remaining_at=1.0)
+    _, wait = pace.admit(before, CONFIG, now)
+    assert wait == (expected_wait if expected_wait is None else pytest.approx(expected_wait))
+
+
+def test_each_answer_brings_the_latest_count_of_calls_left() -> None:
+    p = pace.finish(Pace(limit=8.0, in_flight=2), CONFIG, 3.0, Answer(remaining=7))
+    assert (p.remaining, p.remaining_at) == (7, 3.0)
+    p = pace.finish(p, CONFIG, 3.5, GOOD)
+    assert (p.remaining, p.remaining_at) == (7, 3.0)
