@@ -7,7 +7,9 @@ Counting rules: `received` and `rejected` count HTTP deliveries; `accepted`, `du
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -17,11 +19,58 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from csp_jira_sync.store.records import Held
 
 # Jira calls take from a few milliseconds (sandbox) to tens of seconds (a 429 storm).
 _JIRA_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+@dataclass(frozen=True)
+class DeliveryPace:
+    """What the delivery side reports at each scrape (read from the worker and the pacer)."""
+
+    lanes: int
+    lanes_busy: int
+    calls_in_flight: int
+    concurrency_limit: float
+    pauses: int
+    paused_seconds: float
+
+
+class _PaceCollector(Collector):
+    def __init__(self, read: Callable[[], DeliveryPace]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[Metric]:
+        pace = self._read()
+        yield GaugeMetricFamily("csp_worker_lanes", "Lanes the worker delivers on.", pace.lanes)
+        yield GaugeMetricFamily(
+            "csp_worker_lanes_busy", "Lanes working on an event right now.", pace.lanes_busy
+        )
+        yield GaugeMetricFamily(
+            "csp_jira_calls_in_flight",
+            "Jira calls sent and not yet answered.",
+            pace.calls_in_flight,
+        )
+        yield GaugeMetricFamily(
+            "csp_jira_concurrency_limit",
+            "Jira calls allowed in flight now: shrinks on 429/503 and NearLimit, grows while "
+            "Jira answers well, never above CSP_JIRA_MAX_CONCURRENCY.",
+            pace.concurrency_limit,
+        )
+        yield CounterMetricFamily(
+            "csp_jira_rate_limit_pauses",
+            "Pauses of every Jira call after a 429 or 503 (one per pause, not per lane).",
+            value=pace.pauses,
+        )
+        yield CounterMetricFamily(
+            "csp_jira_rate_limit_paused_seconds",
+            "Seconds every Jira call was paused for, as Jira's Retry-After asked.",
+            value=pace.paused_seconds,
+        )
 
 
 class Metrics:
@@ -81,6 +130,16 @@ class Metrics:
             "request, read from the store; they go out once it is requeued or dropped.",
             registry=r,
         )
+        self.oldest_undelivered = Gauge(
+            "csp_oldest_undelivered_seconds",
+            "Age of the oldest event accepted and not yet in Jira (held ones included), read "
+            "from the store; 0 when there is none. The figure to alert on.",
+            registry=r,
+        )
+
+    def watch_delivery(self, read: Callable[[], DeliveryPace]) -> None:
+        """Report the lanes and the Jira pace at each scrape (called once, at bootstrap)."""
+        self.registry.register(_PaceCollector(read))
 
     # -- intake ----------------------------------------------------------------------------
 
@@ -107,6 +166,10 @@ class Metrics:
 
     def set_held(self, held: Held) -> None:
         self.events_held.set(held.events)
+
+    def set_oldest_undelivered(self, received_at: datetime | None, now: datetime) -> None:
+        age = 0.0 if received_at is None else max(0.0, (now - received_at).total_seconds())
+        self.oldest_undelivered.set(age)
 
     def jira_call(self, method: str, outcome: str, seconds: float) -> None:
         self.jira_calls.labels(method=method, outcome=outcome).inc()

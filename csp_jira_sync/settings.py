@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     jira_max_attempts: int = Field(default=6, ge=1)
     jira_max_backoff_seconds: float = Field(default=60.0, gt=0)
     jira_search_settle_seconds: float = Field(default=60.0, ge=0)
+    # How many Jira calls may be in flight at once (the worker's lanes, and the ceiling of the
+    # adaptive limit), and an optional ceiling on calls per second (see settings.example.env).
+    jira_max_concurrency: int = Field(default=16, ge=1, le=256)
+    jira_max_calls_per_second: float | None = Field(default=None, gt=0)
 
     # State store
     database_url: str = "sqlite:///var/csp-jira-sync.sqlite"
@@ -52,7 +56,7 @@ class Settings(BaseSettings):
     contracts_dir: Path = PROJECT_ROOT.parent / "shared" / "contracts"
 
     # Worker
-    worker_batch: int = Field(default=50, ge=1)
+    worker_batch: int = Field(default=200, ge=1)
     worker_poll_seconds: float = Field(default=0.2, gt=0)
     worker_retry_first_seconds: float = Field(default=2.0, gt=0)
     worker_retry_max_seconds: float = Field(default=900.0, gt=0)

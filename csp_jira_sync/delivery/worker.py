@@ -1,4 +1,7 @@
-"""The worker: drains the durable inbox into Jira, one event at a time, in `occurred_at` order.
+"""The worker: drains the durable inbox into Jira in `occurred_at` order, on parallel lanes:
+each batch is split by subject (kind + subject: one escalation, one request), and each
+subject's events run in order on one lane while different subjects run side by side (see
+`lanes.py`; how many calls are really in flight is the Jira pacer's to decide).
 
 Transient Jira failures send the event back to the inbox with a due time (honouring Jira's
 `Retry-After`), so an outage of any length loses nothing; permanent ones go to the dead-letter
@@ -18,13 +21,14 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from pydantic import ValidationError
 
+from csp_jira_sync.delivery.lanes import Lanes, subject_lanes
 from csp_jira_sync.delivery.once import Defer
 from csp_jira_sync.errors import InputError, JiraPermanent, JiraTransient, StoreUnavailable
 from csp_jira_sync.store import InboxRow, Store
@@ -41,7 +45,9 @@ class WorkerConfig:
     lease: timedelta = timedelta(minutes=2)
     retry_first: timedelta = timedelta(seconds=2)
     retry_max: timedelta = timedelta(minutes=15)
-    batch: int = 50
+    batch: int = 200
+    # Subjects delivered in parallel (each subject's events stay in order on its lane).
+    lanes: int = 1
 
 
 HELD_REASON = "held: an earlier event of this subject is dead-lettered; requeue or drop it"
@@ -132,55 +138,81 @@ class Worker:
         self._on_dead_letter = on_dead_letter
         self._unfinished: _Claim | None = None
         self.outage = Outage(config.retry_first, min(config.retry_max, OUTAGE_WAIT_CAP))
+        self._lanes = Lanes(config.lanes)
+        self._stop: threading.Event | None = None
+
+    @property
+    def lanes_busy(self) -> int:
+        return self._lanes.busy
+
+    def close(self) -> None:
+        """Stop the lanes' threads (after the batch in hand)."""
+        self._lanes.close()
 
     # -- the loop ---------------------------------------------------------------------------
 
     def run_once(self) -> BatchReport:
-        """Claim one batch of due events and process them; returns what happened to each.
-        Raises `StoreUnavailable` when the store fails; the rows of the batch that were not
-        finished are given back at the start of the next call (or when their lease ends)."""
-        report = BatchReport()
+        """Claim one batch of due events and process them on the lanes; returns what happened
+        to each. Raises `StoreUnavailable` when the store fails; the rows of the batch that were
+        not finished are given back at the start of the next call (or when their lease ends).
+        Once the stop event of `run_forever` or `drain` is set, no lane starts another event, and the rows not started are given
+        back at once (the first SIGTERM lets the events in hand finish, nothing more)."""
         if self._unfinished is not None:
             self.store.release_claims(self._unfinished.ids, self._unfinished.until)
             self._unfinished = None
         now = self.clock()
         rows = self.store.claim(self.config.batch, now, self.config.lease)
+        if not rows:
+            return BatchReport()
         self._unfinished = _Claim(tuple(row.id for row in rows), now + self.config.lease)
-        waiting: dict[tuple[str, str], datetime] = {}
-        held: set[tuple[str, str]] = set()
+        stop = self._stop
+        finished = self._lanes.run(subject_lanes(rows), lambda lane: self._lane(lane, stop))
+        if finished.error is not None:
+            raise finished.error
+        if stop is not None and stop.is_set():
+            # Rows no lane started; giving back the finished ones too is harmless (the store
+            # releases only pending rows, and a deferred row waits for its due time anyway).
+            self.store.release_claims(self._unfinished.ids, self._unfinished.until)
+        self._unfinished = None
+        return BatchReport(finished.outcomes)
+
+    def _lane(self, rows: Sequence[InboxRow], stop: threading.Event | None) -> Counter[str]:
+        """One subject's claimed events, strictly in order, on one lane. Once one waits, the
+        later ones wait too; once one is dead-lettered, the later ones are held until it is
+        requeued or dropped."""
+        outcomes: Counter[str] = Counter()
+        first = rows[0]
+        waiting: datetime | None = None
+        held = False
+        earlier = self.store.earlier_unfinished(first)
+        if any(other.state == "dead" for other in earlier):
+            held = True
+        elif earlier:
+            waiting = earlier[0].next_attempt_at
         for row in rows:
-            key = (row.kind, row.subject)
-            # Keep each subject's events in order: once one waits, the later ones wait too,
-            # and once one is dead-lettered, the later ones are held until it is requeued or
-            # dropped.
-            if key not in waiting and key not in held:
-                earlier = self.store.earlier_unfinished(row)
-                if any(other.state == "dead" for other in earlier):
-                    held.add(key)
-                elif earlier:
-                    waiting[key] = earlier[0].next_attempt_at
-            if key in held:
+            if stop is not None and stop.is_set():
+                break
+            if held:
                 self.store.defer(row.id, self.clock(), HELD_REASON)
-                report.outcomes["held"] += 1
-            elif key in waiting:
-                self.store.defer(row.id, waiting[key], "waiting for an earlier event")
-                report.outcomes["waiting"] += 1
+                outcome = "held"
+            elif waiting is not None:
+                self.store.defer(row.id, waiting, "waiting for an earlier event")
+                outcome = "waiting"
             else:
                 outcome, due = self._process(row)
                 if outcome == "dead":
-                    held.add(key)
+                    held = True
                 elif due is not None:
-                    waiting[key] = due
-                report.outcomes[outcome] += 1
-            self._unfinished = _Claim(self._unfinished.ids[1:], self._unfinished.until)
-        self._unfinished = None
-        return report
+                    waiting = due
+            outcomes[outcome] += 1
+        return outcomes
 
     def drain(self, *, timeout: float = 60.0, stop: threading.Event | None = None) -> BatchReport:
         """Process until nothing is due (or `timeout` seconds pass). Deferred events whose due
         time falls inside the timeout are waited for; events held behind a dead letter are
         not (they move only once someone requeues or drops it)."""
         total = BatchReport()
+        self._stop = stop
         deadline = self.clock() + timedelta(seconds=timeout)
         while self.clock() < deadline and not (stop and stop.is_set()):
             report = self.run_once()
@@ -199,6 +231,7 @@ class Worker:
         """Process batches until `stop` is set. No failure ends the loop: a lost store, or any
         error nobody expected, is waited out (see `Outage`)."""
         leases_released = False
+        self._stop = stop
         try:
             while not stop.is_set():
                 try:

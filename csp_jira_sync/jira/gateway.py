@@ -17,6 +17,8 @@ import requests
 
 from csp_jira_sync.errors import JiraError, JiraPermanent
 from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueLink, IssueRef
+from csp_jira_sync.jira.pace import PaceConfig
+from csp_jira_sync.jira.pacer import Pacer
 from csp_jira_sync.jira.port import Gateway
 from csp_jira_sync.jira.reports_port import (
     AttachmentInfo,
@@ -46,6 +48,7 @@ class JiraGateway:
         deployment: Literal["auto", "cloud", "datacenter"] = "auto",
         policy: RetryPolicy | None = None,
         observe: CallObserver | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self._jira = client
         self._server = server.rstrip("/")
@@ -54,6 +57,8 @@ class JiraGateway:
         self._deployment: Deployment | None = None if deployment == "auto" else deployment
         self._policy = policy or RetryPolicy()
         self._observe = observe
+        # Every call waits its turn here, whoever makes it: one pace for the whole daemon.
+        self._pacer = pacer or Pacer(PaceConfig(max_concurrency=1_000_000))
         # Workflows reuse transition ids across issues of a type: learning them once saves a
         # GET per status change (see transition_to).
         self._transition_ids: dict[str, str] = {}
@@ -77,28 +82,33 @@ class JiraGateway:
         headers: dict[str, Any] | None = None,
     ) -> Any:
         def once() -> Any:
-            started = time.perf_counter()
-            outcome = "error"
-            try:
-                response: requests.Response = self._jira._session.request(
-                    method,
-                    self._url(path),
-                    params=params,
-                    json=body,
-                    files=files,
-                    headers=headers or {},
-                )
-                outcome = "ok"
-                return response.json() if response.content else None
-            except jira.JIRAError as exc:
-                outcome = str(exc.status_code or "error")
-                raise
-            except requests.RequestException:
-                outcome = "network"
-                raise
-            finally:
-                if self._observe is not None:
-                    self._observe(operation, outcome, time.perf_counter() - started)
+            with self._pacer.call() as call:
+                started = time.perf_counter()
+                outcome = "error"
+                try:
+                    response: requests.Response = self._jira._session.request(
+                        method,
+                        self._url(path),
+                        params=params,
+                        json=body,
+                        files=files,
+                        headers=headers or {},
+                    )
+                    call.answered(response.status_code, response.headers)
+                    outcome = "ok"
+                    return response.json() if response.content else None
+                except jira.JIRAError as exc:
+                    outcome = str(exc.status_code or "error")
+                    if exc.status_code:
+                        answered = exc.response.headers if exc.response is not None else None
+                        call.answered(exc.status_code, answered)
+                    raise
+                except requests.RequestException:
+                    outcome = "network"
+                    raise
+                finally:
+                    if self._observe is not None:
+                        self._observe(operation, outcome, time.perf_counter() - started)
 
         return self._policy.run(operation, once, idempotent=idempotent)
 
@@ -712,7 +722,16 @@ def _saved_filter(raw: dict[str, Any]) -> SavedFilter:
     )
 
 
-def connect(settings: Settings, *, observe: CallObserver | None = None) -> JiraGateway:
+def pace_config(settings: Settings) -> PaceConfig:
+    return PaceConfig(
+        max_concurrency=settings.jira_max_concurrency,
+        max_calls_per_second=settings.jira_max_calls_per_second,
+    )
+
+
+def connect(
+    settings: Settings, *, observe: CallObserver | None = None, pacer: Pacer | None = None
+) -> JiraGateway:
     """A gateway for the configured Jira. Makes no call until the first request."""
     token = settings.jira_token.get_secret_value()
     auth: dict[str, Any] = (
@@ -728,6 +747,13 @@ def connect(settings: Settings, *, observe: CallObserver | None = None) -> JiraG
         options={"rest_api_version": settings.jira_api_version, "check_update": False},
         **auth,
     )
+    # Room for every call the pacer lets run at once; requests' default of 10 connections
+    # per host would open and drop a connection for each call beyond that.
+    adapter = requests.adapters.HTTPAdapter(
+        pool_connections=1, pool_maxsize=max(10, settings.jira_max_concurrency), max_retries=0
+    )
+    client._session.mount("http://", adapter)
+    client._session.mount("https://", adapter)
     return JiraGateway(
         client,
         server=settings.jira_url,
@@ -737,6 +763,7 @@ def connect(settings: Settings, *, observe: CallObserver | None = None) -> JiraG
             max_attempts=settings.jira_max_attempts, max_wait=settings.jira_max_backoff_seconds
         ),
         observe=observe,
+        pacer=pacer or Pacer(pace_config(settings)),
     )
 
 

@@ -40,7 +40,8 @@ class Failure:
     may_have_landed: bool
 
 
-def _retry_after(headers: Any, now: datetime) -> float | None:
+def retry_after(headers: Any, now: datetime) -> float | None:
+    """Seconds until Jira said to come back (`Retry-After`, else `X-RateLimit-Reset`)."""
     if headers is None:
         return None
     value = headers.get("Retry-After")
@@ -93,13 +94,13 @@ def classify_response(
             JiraTransient(
                 text + (f" ({reason})" if reason else ""),
                 status=status,
-                retry_after=_retry_after(headers, now),
+                retry_after=retry_after(headers, now),
             ),
             may_have_landed=False,
         )
     if status >= 500:
         return Failure(
-            JiraTransient(text, status=status, retry_after=_retry_after(headers, now)),
+            JiraTransient(text, status=status, retry_after=retry_after(headers, now)),
             may_have_landed=True,
         )
     if status == 401:

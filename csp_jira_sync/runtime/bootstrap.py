@@ -24,8 +24,9 @@ from csp_jira_sync.config.mappings import Mappings, load_mappings
 from csp_jira_sync.delivery.context import HandlerContext
 from csp_jira_sync.delivery.kinds import handlers_for
 from csp_jira_sync.delivery.worker import Worker, WorkerConfig, utc_now
-from csp_jira_sync.jira.gateway import JiraGateway, connect
-from csp_jira_sync.metrics import Metrics
+from csp_jira_sync.jira.gateway import JiraGateway, connect, pace_config
+from csp_jira_sync.jira.pacer import Pacer
+from csp_jira_sync.metrics import DeliveryPace, Metrics
 from csp_jira_sync.reports.runs import (
     DocumentSource,
     GroupSource,
@@ -203,7 +204,20 @@ class App:
         )
 
     def close(self) -> None:
+        self.worker.close()
         self.store.close()
+
+
+def delivery_pace(worker: Worker, pacer: Pacer) -> DeliveryPace:
+    pace = pacer.snapshot()
+    return DeliveryPace(
+        lanes=worker.config.lanes,
+        lanes_busy=worker.lanes_busy,
+        calls_in_flight=pace.in_flight,
+        concurrency_limit=pace.limit,
+        pauses=pace.pauses,
+        paused_seconds=pace.paused_seconds,
+    )
 
 
 def build_app(settings: Settings, *, mappings: Mappings | None = None) -> App:
@@ -215,7 +229,8 @@ def build_app(settings: Settings, *, mappings: Mappings | None = None) -> App:
     store = Store.open(settings.database_url)
     store.migrate()
     metrics = Metrics()
-    gateway = connect(settings, observe=metrics.jira_call)
+    pacer = Pacer(pace_config(settings))
+    gateway = connect(settings, observe=metrics.jira_call, pacer=pacer)
     context = HandlerContext(
         store=store,
         gateway=gateway,
@@ -232,10 +247,12 @@ def build_app(settings: Settings, *, mappings: Mappings | None = None) -> App:
             batch=settings.worker_batch,
             retry_first=timedelta(seconds=settings.worker_retry_first_seconds),
             retry_max=timedelta(seconds=settings.worker_retry_max_seconds),
+            lanes=settings.jira_max_concurrency,
         ),
         clock=utc_now,
         on_dead_letter=lambda row, reason: metrics.dead_lettered(),
     )
+    metrics.watch_delivery(lambda: delivery_pace(worker, pacer))
     return App(
         settings,
         mappings,

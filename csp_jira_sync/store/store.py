@@ -411,6 +411,13 @@ class Store:
             counts = {state: int(count) for state, count in connection.execute(query)}
         return {state: counts.get(state, 0) for state in INBOX_STATES}
 
+    def oldest_pending(self) -> datetime | None:
+        """When the oldest event not yet delivered (pending, held included) was accepted."""
+        query = select(func.min(inbox.c.received_at)).where(inbox.c.state == "pending")
+        with unavailable_on_failure("reading the oldest event"), self._reader() as connection:
+            found: datetime | None = connection.execute(query).scalar_one()
+        return found
+
     def pending_for_subject(self, kind: str, subject: str) -> list[InboxRow]:
         """Pending rows of one escalation or request, leased or not, in `occurred_at` order."""
         query = (

@@ -1,0 +1,130 @@
+"""The pacer every gateway call goes through (issue 10): one shared pause for every caller
+after a 429, no more calls in flight than the limit, and Jira's headers read into the pace."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import jira
+import pytest
+import requests
+import responses
+
+from csp_jira_sync.errors import JiraTransient
+from csp_jira_sync.jira.gateway import JiraGateway
+from csp_jira_sync.jira.pace import PaceConfig
+from csp_jira_sync.jira.pacer import Pacer, answer_of
+from csp_jira_sync.jira.retry import RetryPolicy
+
+BASE = "https://jira.example"
+API = f"{BASE}/rest/api/2"
+
+
+def gateway(pacer: Pacer) -> JiraGateway:
+    client = jira.JIRA(server=BASE, basic_auth=("u", "t"), get_server_info=False, max_retries=0)
+    return JiraGateway(
+        client,
+        server=BASE,
+        deployment="cloud",
+        policy=RetryPolicy(max_attempts=1, sleep=lambda _: None),
+        pacer=pacer,
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "throttled", "retry_after", "near_limit"),
+    [
+        (200, {}, False, None, False),
+        (200, {"X-RateLimit-NearLimit": "true"}, False, None, True),
+        (429, {"Retry-After": "3"}, True, 3.0, False),
+        (503, {"Retry-After": "1"}, True, 1.0, False),  # Jira shedding load
+        (429, {}, True, None, False),  # the pace's default pause applies
+        (400, {"Retry-After": "3"}, False, None, False),  # a refusal is not about the pace
+    ],
+)
+def test_jira_answers_read_into_the_pace(
+    status: int,
+    headers: dict[str, str],
+    throttled: bool,
+    retry_after: float | None,
+    near_limit: bool,
+) -> None:
+    answer = answer_of(status, headers)
+    assert (answer.throttled, answer.retry_after, answer.near_limit) == (
+        throttled,
+        retry_after,
+        near_limit,
+    )
+
+
+@responses.activate
+def test_a_429_on_one_gateway_call_pauses_the_pace_once_and_halves_the_limit() -> None:
+    responses.get(f"{API}/serverInfo", status=429, headers={"Retry-After": "30"}, json={})
+    pacer = Pacer(PaceConfig(max_concurrency=8))
+    with pytest.raises(JiraTransient):
+        gateway(pacer).server_info()
+    seen = pacer.snapshot()
+    assert (seen.limit, seen.in_flight, seen.pauses, seen.paused_seconds) == (4.0, 0, 1, 30.0)
+
+
+@responses.activate
+def test_a_call_that_never_got_an_answer_frees_its_slot_without_moving_the_limit() -> None:
+    responses.get(f"{API}/serverInfo", body=requests.ConnectionError("refused"))
+    pacer = Pacer(PaceConfig(max_concurrency=8))
+    with pytest.raises(JiraTransient):
+        gateway(pacer).server_info()
+    seen = pacer.snapshot()
+    assert (seen.limit, seen.in_flight, seen.pauses) == (8.0, 0, 0)
+
+
+def test_after_a_429_no_caller_starts_before_the_shared_pause_ends() -> None:
+    pacer = Pacer(PaceConfig(max_concurrency=8))
+    with pacer.call() as call:
+        call.answered(429, {"Retry-After": "0.3"})
+    pause_ends = time.monotonic() + 0.25  # a little before Jira's 0.3 s, to allow for rounding
+    started: list[float] = []
+    lock = threading.Lock()
+
+    def caller() -> None:
+        with pacer.call() as call:
+            with lock:
+                started.append(time.monotonic())
+            call.answered(200, {})
+
+    threads = [threading.Thread(target=caller) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(started) == 6 and min(started) >= pause_ends
+    assert pacer.snapshot().pauses == 1
+
+
+def test_no_more_calls_run_at_once_than_the_limit() -> None:
+    pacer = Pacer(PaceConfig(max_concurrency=3))
+    running = 0
+    most = 0
+    lock = threading.Lock()
+    release = threading.Event()
+
+    def caller() -> None:
+        nonlocal running, most
+        with pacer.call() as call:
+            with lock:
+                running += 1
+                most = max(most, running)
+            release.wait(5)
+            with lock:
+                running -= 1
+            call.answered(200, {})
+
+    threads = [threading.Thread(target=caller) for _ in range(7)]
+    for thread in threads:
+        thread.start()
+    while pacer.snapshot().in_flight < 3:
+        time.sleep(0.01)
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert most == 3

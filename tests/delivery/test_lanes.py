@@ -1,0 +1,153 @@
+"""The worker's lanes (issue 10): different subjects side by side, each subject's events in
+order on one lane, dead letters still hold their subject, the first stop lets the events in
+hand finish and gives the rest back, and a lost store still stops the batch."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import defaultdict
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from csp_jira_sync.delivery.lanes import subject_lanes
+from csp_jira_sync.delivery.worker import Worker, WorkerConfig
+from csp_jira_sync.errors import JiraPermanent, StoreUnavailable
+from csp_jira_sync.store import InboxRow, Store
+from tests.store.helpers import T0, item
+
+
+def store_with(tmp_path: Path, *items: object) -> Store:
+    store = Store.open(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    store.migrate()
+    store.accept(list(items), now=T0)  # type: ignore[arg-type]
+    return store
+
+
+def worker(store: Store, handler: object, lanes: int) -> Worker:
+    return Worker(
+        store,
+        {"escalation": handler},  # type: ignore[dict-item]
+        WorkerConfig(lanes=lanes),
+        clock=lambda: T0 + timedelta(hours=1),
+    )
+
+
+def test_rows_are_grouped_by_subject_in_order_oldest_subject_first(tmp_path: Path) -> None:
+    store = store_with(
+        tmp_path,
+        item("a1", subject="A", minutes=0),
+        item("b1", subject="B", minutes=1),
+        item("a2", subject="A", minutes=2),
+        item("r1", subject="A", kind="request", minutes=3),
+    )
+    rows = store.claim(10, T0.replace(year=2030), timedelta(minutes=1))
+    lanes = subject_lanes(rows)
+    assert [[row.event_id for row in lane] for lane in lanes] == [["a1", "a2"], ["b1"], ["r1"]]
+
+
+def test_different_subjects_are_delivered_at_the_same_time(tmp_path: Path) -> None:
+    store = store_with(tmp_path, item("a", subject="A"), item("b", subject="B", minutes=1))
+    # Each handler waits until the other subject's handler has started: possible only when
+    # the two run side by side (one lane would break the barrier after its timeout).
+    both = threading.Barrier(2, timeout=10)
+
+    def handler(row: InboxRow) -> str:
+        both.wait()
+        return "applied"
+
+    report = worker(store, handler, lanes=2).run_once()
+    assert report.outcomes == {"applied": 2}
+
+
+def test_one_lane_delivers_one_subject_after_the_other(tmp_path: Path) -> None:
+    store = store_with(tmp_path, item("a", subject="A"), item("b", subject="B", minutes=1))
+    both = threading.Barrier(2, timeout=0.2)
+
+    def handler(row: InboxRow) -> str:
+        both.wait()
+        return "applied"
+
+    report = worker(store, handler, lanes=1).run_once()
+    assert report.outcomes["applied"] == 0 and report.outcomes["error"] == 2
+
+
+def test_each_subjects_events_reach_the_handler_in_order_on_many_lanes(tmp_path: Path) -> None:
+    events = [
+        item(f"s{s}-e{e}", subject=f"NOC-{s}", minutes=e * 10 + s * 0.01)
+        for s in range(12)
+        for e in range(5)
+    ]
+    random.Random(7).shuffle(events)
+    store = store_with(tmp_path, *events)
+    seen: dict[str, list[int]] = defaultdict(list)
+    jitter = random.Random(3)
+    lock = threading.Lock()
+
+    def handler(row: InboxRow) -> str:
+        time.sleep(jitter.random() / 200)  # lanes finish in a different order each time
+        with lock:
+            seen[row.subject].append(int(row.event_id.split("-e")[1]))
+        return "applied"
+
+    report = worker(store, handler, lanes=6).drain(timeout=30)
+    assert report.outcomes == {"applied": 60}
+    assert all(order == [0, 1, 2, 3, 4] for order in seen.values()) and len(seen) == 12
+
+
+def test_a_dead_letter_holds_its_subject_while_other_lanes_go_on(tmp_path: Path) -> None:
+    store = store_with(
+        tmp_path,
+        item("a1", subject="A", minutes=0),
+        item("a2", subject="A", minutes=1),
+        item("b1", subject="B", minutes=2),
+        item("b2", subject="B", minutes=3),
+    )
+    applied: list[str] = []
+
+    def handler(row: InboxRow) -> str:
+        if row.event_id == "a1":
+            raise JiraPermanent("The priority selected is invalid.", status=400)
+        applied.append(row.event_id)
+        return "applied"
+
+    report = worker(store, handler, lanes=4).run_once()
+    assert report.outcomes == {"dead": 1, "held": 1, "applied": 2}
+    assert sorted(applied) == ["b1", "b2"]
+
+
+def test_the_first_stop_finishes_events_in_hand_and_gives_the_rest_back(tmp_path: Path) -> None:
+    store = store_with(tmp_path, *(item(f"a{n}", subject="A", minutes=n) for n in range(4)))
+    stop = threading.Event()
+    applied: list[str] = []
+
+    def handler(row: InboxRow) -> str:
+        applied.append(row.event_id)
+        stop.set()  # a SIGTERM while the first event is in hand
+        return "applied"
+
+    w = worker(store, handler, lanes=2)
+    report = w.drain(timeout=10, stop=stop)
+    assert applied == ["a0"] and report.outcomes == {"applied": 1}
+    # The three not started are free for the next daemon at once, not after their lease.
+    later = store.claim(10, T0 + timedelta(hours=1, seconds=1), w.config.lease)
+    assert [row.event_id for row in later] == ["a1", "a2", "a3"]
+
+
+def test_a_lost_store_in_one_lane_stops_the_batch_once_the_others_finish(tmp_path: Path) -> None:
+    store = store_with(tmp_path, item("a", subject="A"), item("b", subject="B", minutes=1))
+    finished: list[str] = []
+
+    def handler(row: InboxRow) -> str:
+        if row.subject == "A":
+            raise StoreUnavailable("state store unavailable while recording: gone")
+        time.sleep(0.05)
+        finished.append(row.event_id)
+        return "applied"
+
+    with pytest.raises(StoreUnavailable):
+        worker(store, handler, lanes=2).run_once()
+    assert finished == ["b"]
