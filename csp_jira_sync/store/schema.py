@@ -15,6 +15,8 @@ a test checks that the migrated database and this module never drift apart.
 - `allowance_*`: the allowance ledger (issue 8): worklogs and issues as last read from Jira,
   one ledger line per worklog (customer, month, category or the reason it does not count), and
   what enforcement did per customer-month, claimed before each Jira call.
+- `job_locks`: which daemon runs each periodic job (issue 10): a lease row per job, renewed by
+  its holder's heartbeat; another daemon takes it over once `expires_at` has passed.
 """
 
 from __future__ import annotations
@@ -231,6 +233,16 @@ allowance_held = Table(
     Column("held_at", UtcDateTime(), nullable=False),
 )
 
+job_locks = Table(
+    "job_locks",
+    metadata,
+    Column("job", String(100), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("acquired_at", UtcDateTime(), nullable=False),
+    Column("renewed_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
 __all__ = [
     "ALLOWANCE_ACTION_STATES",
     "ALLOWANCE_TRACKING_STATES",
@@ -248,6 +260,7 @@ __all__ = [
     "escalations",
     "inbox",
     "jira_issues",
+    "job_locks",
     "metadata",
     "triage_labels",
 ]

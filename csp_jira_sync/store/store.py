@@ -39,6 +39,7 @@ from csp_jira_sync.store.engine import (
     make_engine,
     unavailable_on_failure,
 )
+from csp_jira_sync.store.locks import JobLocks
 from csp_jira_sync.store.records import Accepted, Held, InboxItem, InboxRow
 from csp_jira_sync.store.schema import INBOX_STATES, cursors, inbox
 from csp_jira_sync.store.upsert import insert_for
@@ -122,6 +123,11 @@ class Store:
     @property
     def dialect(self) -> str:
         return self._engine.dialect.name
+
+    @property
+    def job_locks(self) -> JobLocks:
+        """The periodic jobs' lease rows: which daemon runs which job (see `locks`)."""
+        return JobLocks(self._engine)
 
     def close(self) -> None:
         self._engine.dispose()
