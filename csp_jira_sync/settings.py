@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # current and previous month (which also sees issues relabelled by a person).
     allowance_interval_seconds: float = Field(default=300.0, gt=0)
     allowance_recompute_seconds: float = Field(default=3600.0, gt=0)
+    # Several daemons on one database (issue 10): the lease of a periodic job's lock.
+    job_lock_seconds: float = Field(default=30.0, gt=0)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -26,6 +26,7 @@ from csp_jira_sync.delivery.kinds import handlers_for
 from csp_jira_sync.delivery.worker import Worker, WorkerConfig, utc_now
 from csp_jira_sync.jira.gateway import JiraGateway, connect
 from csp_jira_sync.metrics import Metrics
+from csp_jira_sync.runtime.leases import JobLeases, holder_name
 from csp_jira_sync.runtime.scheduler import Job
 from csp_jira_sync.settings import Settings
 from csp_jira_sync.store import Store
@@ -47,6 +48,18 @@ class App:
     # The allowance ledger's Jira reader (`allowance/reading.py`, built on branch h5): wired
     # at the merge; without it the allowance job is not scheduled.
     worklog_source: WorklogSource | None = None
+    # Who runs which periodic job when several daemons share the database (issue 10).
+    leases: JobLeases | None = None
+
+    def job_leases(self) -> JobLeases:
+        if self.leases is None:
+            self.leases = JobLeases(
+                self.store.job_locks,
+                holder=holder_name(),
+                lease=timedelta(seconds=self.settings.job_lock_seconds),
+                clock=self.worker.clock,
+            )
+        return self.leases
 
     def receiver(self) -> FastAPI:
         from csp_jira_sync.receiver import create_receiver
@@ -88,6 +101,8 @@ class App:
                 "Events processed",
                 "events",
                 lambda: self.worker.drain(timeout=drain_timeout).outcomes,
+                # Daemons share the inbox row by row (claims), not by a job lock.
+                exclusive=False,
             ),
             Job(
                 "triage",
