@@ -7,7 +7,8 @@ Counting rules: `received` and `rejected` count HTTP deliveries; `accepted`, `du
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -18,6 +19,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from csp_jira_sync.store.locks import JobLock
 from csp_jira_sync.store.records import Held
 
 # Jira calls take from a few milliseconds (sandbox) to tens of seconds (a 429 storm).
@@ -81,6 +83,37 @@ class Metrics:
             "request, read from the store; they go out once it is requeued or dropped.",
             registry=r,
         )
+        self._init_job_locks()
+
+    # -- several daemons on one database (issue 10) ----------------------------------------
+
+    def _init_job_locks(self) -> None:
+        r = self.registry
+        self.daemon_info = Gauge(
+            "csp_daemon_info",
+            "Always 1: this daemon's name as the job locks know it (holder).",
+            ["holder"],
+            registry=r,
+        )
+        self.job_lock_held_seconds = Gauge(
+            "csp_job_lock_held_seconds",
+            "Periodic job locks read from the store: how long `holder` has held the lock of "
+            "`job` (run out leases excluded). The same on every daemon sharing the database.",
+            ["job", "holder"],
+            registry=r,
+        )
+
+    def set_daemon(self, holder: str) -> None:
+        self.daemon_info.clear()
+        self.daemon_info.labels(holder=holder).set(1)
+
+    def set_job_locks(self, locks: Sequence[JobLock], now: datetime) -> None:
+        self.job_lock_held_seconds.clear()
+        for lock in locks:
+            if lock.live(now):
+                self.job_lock_held_seconds.labels(job=lock.job, holder=lock.holder).set(
+                    lock.held_for(now).total_seconds()
+                )
 
     # -- intake ----------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -66,6 +67,7 @@ def operations_routes(store: Store, metrics: Metrics) -> APIRouter:
         try:
             metrics.set_queue_depth(await run_in_threadpool(store.depth))
             metrics.set_held(await run_in_threadpool(store.held))
+            metrics.set_job_locks(await run_in_threadpool(store.job_locks.all), datetime.now(UTC))
         except StoreUnavailable as exc:
             log.warning("receiver.metrics_depth_unavailable error=%s", exc)
         payload, content_type = metrics.render()
