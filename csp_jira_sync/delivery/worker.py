@@ -131,6 +131,7 @@ class Worker:
         self.clock = clock
         self._on_dead_letter = on_dead_letter
         self._unfinished: _Claim | None = None
+        self._in_hand: _Claim | None = None  # the row being worked on, under its renewed lease
         self.outage = Outage(config.retry_first, min(config.retry_max, OUTAGE_WAIT_CAP))
 
     # -- the loop ---------------------------------------------------------------------------
@@ -140,16 +141,27 @@ class Worker:
         Raises `StoreUnavailable` when the store fails; the rows of the batch that were not
         finished are given back at the start of the next call (or when their lease ends)."""
         report = BatchReport()
-        if self._unfinished is not None:
-            self.store.release_claims(self._unfinished.ids, self._unfinished.until)
-            self._unfinished = None
+        for claim in (self._in_hand, self._unfinished):
+            if claim is not None:
+                self.store.release_claims(claim.ids, claim.until)
+        self._in_hand = self._unfinished = None
         now = self.clock()
         rows = self.store.claim(self.config.batch, now, self.config.lease)
-        self._unfinished = _Claim(tuple(row.id for row in rows), now + self.config.lease)
+        claimed_until = now + self.config.lease
+        self._unfinished = _Claim(tuple(row.id for row in rows), claimed_until)
         waiting: dict[tuple[str, str], datetime] = {}
         held: set[tuple[str, str]] = set()
         for row in rows:
             key = (row.kind, row.subject)
+            # Several daemons share the inbox: behind a slow Jira this batch may have outlived
+            # its lease, and another daemon may have claimed the row since. Take a fresh lease
+            # for the row before touching it, or leave it to the other daemon.
+            renewed = self.store.renew_claim(row.id, claimed_until, self.clock(), self.config.lease)
+            self._unfinished = _Claim(self._unfinished.ids[1:], self._unfinished.until)
+            if renewed is None:
+                report.outcomes["taken_over"] += 1
+                continue
+            self._in_hand = _Claim((row.id,), renewed)
             # Keep each subject's events in order: once one waits, the later ones wait too,
             # and once one is dead-lettered, the later ones are held until it is requeued or
             # dropped.
@@ -172,7 +184,7 @@ class Worker:
                 elif due is not None:
                     waiting[key] = due
                 report.outcomes[outcome] += 1
-            self._unfinished = _Claim(self._unfinished.ids[1:], self._unfinished.until)
+            self._in_hand = None
         self._unfinished = None
         return report
 
