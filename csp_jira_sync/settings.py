@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=0.2, gt=0)
     worker_retry_first_seconds: float = Field(default=2.0, gt=0)
     worker_retry_max_seconds: float = Field(default=900.0, gt=0)
+    # How long a claimed event stays the claiming daemon's; another daemon sharing the database
+    # picks up a killed daemon's events once it has run out (issue 10).
+    worker_lease_seconds: float = Field(default=120.0, gt=0)
     triage_interval_seconds: float = Field(default=300.0, gt=0)
     # The allowance ledger (issue 8): the incremental worklog read, and the full re-read of the
     # current and previous month (which also sees issues relabelled by a person).

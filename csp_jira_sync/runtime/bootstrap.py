@@ -191,6 +191,7 @@ def build_app(settings: Settings, *, mappings: Mappings | None = None) -> App:
         store,
         handlers_for(context),
         WorkerConfig(
+            lease=timedelta(seconds=settings.worker_lease_seconds),
             batch=settings.worker_batch,
             retry_first=timedelta(seconds=settings.worker_retry_first_seconds),
             retry_max=timedelta(seconds=settings.worker_retry_max_seconds),
