@@ -45,6 +45,8 @@ class WorkerConfig:
 
 
 HELD_REASON = "held: an earlier event of this subject is dead-lettered; requeue or drop it"
+# How soon to look again at an event whose earlier event another daemon is applying.
+OTHER_DAEMON_WAIT = timedelta(milliseconds=250)
 # However long the store is away, the worker looks again at least this often.
 OUTAGE_WAIT_CAP = timedelta(seconds=30)
 
@@ -170,7 +172,7 @@ class Worker:
                 if any(other.state == "dead" for other in earlier):
                     held.add(key)
                 elif earlier:
-                    waiting[key] = earlier[0].next_attempt_at
+                    waiting[key] = self._wait_for(earlier[0])
             if key in held:
                 self.store.defer(row.id, self.clock(), HELD_REASON)
                 report.outcomes["held"] += 1
@@ -293,6 +295,17 @@ class Worker:
             return "error", due
         self.store.complete(row.id)
         return outcome, None
+
+    def _wait_for(self, earlier: InboxRow) -> datetime:
+        """When to look again at an event whose subject has `earlier` still pending. An earlier
+        event in another daemon's hands is due already: deferring to its due time would have
+        this worker claim and defer the later one again at once, over and over, until the
+        other daemon is done; a short wait instead."""
+        now = self.clock()
+        in_other_hands = earlier.claimed_until is not None and earlier.claimed_until > now
+        if in_other_hands and earlier.next_attempt_at <= now:
+            return now + OTHER_DAEMON_WAIT
+        return earlier.next_attempt_at
 
     def _backoff(self, attempts: int, retry_after: float | None) -> timedelta:
         base: timedelta = self.config.retry_first * float(2 ** min(attempts, 16))

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from csp_jira_sync.delivery.worker import Worker, WorkerConfig
+from csp_jira_sync.delivery.worker import OTHER_DAEMON_WAIT, Worker, WorkerConfig
 from csp_jira_sync.store import InboxRow, Store
 from csp_jira_sync.store.schema import inbox
 from tests.store.helpers import T0, item
@@ -131,3 +131,19 @@ def test_the_lock_timeout_guard_really_applies(daemon_b: Store) -> None:
     # The guard in `daemon_b` is what turns a blocking claim into a failure: make sure it is set.
     with daemon_b.engine.connect() as connection:
         assert connection.execute(text("SHOW lock_timeout")).scalar() == "5s"
+
+
+def test_an_event_whose_earlier_event_another_daemon_applies_waits_a_moment_not_at_once(
+    daemon_a: Store, daemon_b: Store
+) -> None:
+    daemon_a.accept([item("open"), item("ack", minutes=5)], now=T0)
+    [opened] = daemon_a.claim(1, T0, LEASE)  # daemon_a is applying the open
+    handled: list[tuple[str, str]] = []
+    worker_b = Worker(
+        daemon_b, {"escalation": Recorder("b", handled)}, WorkerConfig(), clock=lambda: T0
+    )
+    assert worker_b.run_once().outcomes == Counter(waiting=1)
+    [_, ack] = daemon_b.pending_for_subject("escalation", "NOC-1001")
+    assert ack.next_attempt_at == T0 + OTHER_DAEMON_WAIT
+    assert worker_b.run_once().outcomes == Counter()  # not claimed again before then
+    assert handled == [] and opened.event_id == "open"
