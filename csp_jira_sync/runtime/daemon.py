@@ -88,8 +88,13 @@ def serve(app: App) -> None:
         worker.join(timeout=30)
         scheduler.join(timeout=30)
         heartbeat.join(timeout=5)
-        # Hand the jobs over now rather than when the leases run out.
-        leases.release_all()
+        if scheduler.is_alive():
+            # A pass is still running: its locks must not be handed over under it; they run
+            # out on their own once this process has gone.
+            log.warning("daemon.job_still_running locks_kept=%s", sorted(leases.held))
+        else:
+            # Hand the jobs over now rather than when the leases run out.
+            leases.release_all()
         app.close()
         log.info("daemon.stopped")
 
