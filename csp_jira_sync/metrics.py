@@ -7,7 +7,7 @@ Counting rules: `received` and `rejected` count HTTP deliveries; `accepted`, `du
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +22,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from csp_jira_sync.store.locks import JobLock
 from csp_jira_sync.store.records import Held
 
 # Jira calls take from a few milliseconds (sandbox) to tens of seconds (a 429 storm).
@@ -130,6 +131,7 @@ class Metrics:
             "request, read from the store; they go out once it is requeued or dropped.",
             registry=r,
         )
+        self._init_job_locks()
         self.oldest_undelivered = Gauge(
             "csp_oldest_undelivered_seconds",
             "Age of the oldest event accepted and not yet in Jira (held ones included), read "
@@ -140,6 +142,36 @@ class Metrics:
     def watch_delivery(self, read: Callable[[], DeliveryPace]) -> None:
         """Report the lanes and the Jira pace at each scrape (called once, at bootstrap)."""
         self.registry.register(_PaceCollector(read))
+
+    # -- several daemons on one database (issue 10) ----------------------------------------
+
+    def _init_job_locks(self) -> None:
+        r = self.registry
+        self.daemon_info = Gauge(
+            "csp_daemon_info",
+            "Always 1: this daemon's name as the job locks know it (holder).",
+            ["holder"],
+            registry=r,
+        )
+        self.job_lock_held_seconds = Gauge(
+            "csp_job_lock_held_seconds",
+            "Periodic job locks read from the store: how long `holder` has held the lock of "
+            "`job` (run out leases excluded). The same on every daemon sharing the database.",
+            ["job", "holder"],
+            registry=r,
+        )
+
+    def set_daemon(self, holder: str) -> None:
+        self.daemon_info.clear()
+        self.daemon_info.labels(holder=holder).set(1)
+
+    def set_job_locks(self, locks: Sequence[JobLock], now: datetime) -> None:
+        self.job_lock_held_seconds.clear()
+        for lock in locks:
+            if lock.live(now):
+                self.job_lock_held_seconds.labels(job=lock.job, holder=lock.holder).set(
+                    lock.held_for(now).total_seconds()
+                )
 
     # -- intake ----------------------------------------------------------------------------
 

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=0.2, gt=0)
     worker_retry_first_seconds: float = Field(default=2.0, gt=0)
     worker_retry_max_seconds: float = Field(default=900.0, gt=0)
+    # How long a claimed event stays the claiming daemon's; another daemon sharing the database
+    # picks up a killed daemon's events once it has run out (issue 10).
+    worker_lease_seconds: float = Field(default=120.0, gt=0)
     triage_interval_seconds: float = Field(default=300.0, gt=0)
     # The allowance ledger (issue 8): the incremental worklog read, and the full re-read of the
     # current and previous month (which also sees issues relabelled by a person).
@@ -74,6 +77,9 @@ class Settings(BaseSettings):
     report_filter_group: str | None = None
     # How often `serve` looks for a week or month whose report is due, and for recurring problems.
     report_interval_seconds: float = Field(default=3600.0, gt=0)
+
+    # Several daemons on one database (issue 10): the lease of a periodic job's lock.
+    job_lock_seconds: float = Field(default=30.0, gt=0)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

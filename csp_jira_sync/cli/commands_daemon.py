@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -16,6 +17,9 @@ from csp_jira_sync.cli.output import FORMAT_OPTION, Format, console, emit_json, 
 from csp_jira_sync.config.mappings import load_mappings
 from csp_jira_sync.errors import ConfigError, CspSyncError
 from csp_jira_sync.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from csp_jira_sync.runtime.scheduler import JobResult
 
 ENV_FILE = typer.Option(
     None, "--env-file", help="read settings from this file too (environment wins)"
@@ -83,7 +87,20 @@ def sync(
         raise fail(str(exc)) from None
     try:
         jobs = [job for job in daemon.jobs(drain_timeout=timeout) if job.in_sync]
-        results = run_all(jobs, around=lambda job: console.status(f"{job.title.lower()}…"))
+        # Daemons sharing this database may be running a job: `sync` takes the same lock.
+        leases = daemon.job_leases()
+        heartbeat_stop = threading.Event()
+        heartbeat = leases.start_heartbeat(heartbeat_stop)
+        try:
+            results = run_all(
+                jobs,
+                around=lambda job: console.status(f"{job.title.lower()}…"),
+                guard=leases,
+            )
+        finally:
+            heartbeat_stop.set()
+            heartbeat.join(timeout=5)
+            leases.release_all()
         try:
             depth: dict[str, int] | None = daemon.store.depth()
         except CspSyncError as exc:
@@ -97,18 +114,18 @@ def sync(
             {
                 "ok": not failed,
                 "failed": failed,
-                "jobs": {
-                    r.job: {"ok": True, "outcomes": dict(r.outcomes)}
-                    if r.ok
-                    else {"ok": False, "error": r.error}
-                    for r in results
-                },
+                "jobs": {r.job: _job_json(r) for r in results},
                 "queue": depth,
             }
         )
     else:
         for job, result in zip(jobs, results, strict=True):
-            if result.ok:
+            if result.skipped:
+                console.print(
+                    f"[bold]{job.title}[/]: skipped, another daemon runs it: "
+                    f"{escape(result.held_by or '')}"
+                )
+            elif result.ok:
                 console.print(
                     table(job.title, ["outcome", job.unit], sorted(result.outcomes.items()))
                 )
@@ -126,6 +143,14 @@ def sync(
             "Fix the cause and run `sync` again.",
             code=1,
         )
+
+
+def _job_json(result: JobResult) -> dict[str, Any]:
+    if result.skipped:
+        return {"ok": True, "skipped": True, "held_by": result.held_by}
+    if result.ok:
+        return {"ok": True, "outcomes": dict(result.outcomes)}
+    return {"ok": False, "error": result.error}
 
 
 def held_events_check(settings: Settings) -> tuple[str, bool, str]:
@@ -151,6 +176,38 @@ def held_events_check(settings: Settings) -> tuple[str, bool, str]:
         f"{held.events} event(s) held behind {held.dead_letters} dead letter(s): fix the cause, "
         "then `csp-jira-sync dead-letters --requeue ID` (or --drop ID)",
     )
+
+
+def job_locks_check(settings: Settings, now: datetime) -> tuple[str, bool, str]:
+    """Which daemon runs which periodic job, and for how long: informational (a row that
+    fails only when the store does not answer). A lease that ran out names a daemon that
+    died without handing its job over; the next daemon to look takes it."""
+    from csp_jira_sync.store import Store
+
+    name = "job locks"
+    try:
+        store = Store.open(settings.database_url)
+        try:
+            store.migrate()
+            locks = store.job_locks.all()
+        finally:
+            store.close()
+    except CspSyncError as exc:
+        return (name, False, str(exc))
+    if not locks:
+        return (name, True, "no daemon holds a periodic job (none running, or none started one)")
+    parts = []
+    for lock in locks:
+        age = max(0.0, lock.held_for(now).total_seconds())
+        if lock.live(now):
+            parts.append(f"{lock.job}: {lock.holder} for {age:.0f} s")
+        else:
+            ran_out = (now - lock.expires_at).total_seconds()
+            parts.append(
+                f"{lock.job}: free ({lock.holder}'s lease ran out {ran_out:.0f} s ago; "
+                "the next daemon to look takes it)"
+            )
+    return (name, True, "; ".join(parts))
 
 
 @app.command()
@@ -192,6 +249,7 @@ def check(
         ),
     ]
     rows.append(held_events_check(settings))
+    rows.append(job_locks_check(settings, datetime.now(UTC)))
     in_jira: list[LiveCheck] = []
     if live:
         from csp_jira_sync.jira.gateway import connect

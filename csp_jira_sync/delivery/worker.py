@@ -51,6 +51,8 @@ class WorkerConfig:
 
 
 HELD_REASON = "held: an earlier event of this subject is dead-lettered; requeue or drop it"
+# How soon to look again at an event whose earlier event another daemon is applying.
+OTHER_DAEMON_WAIT = timedelta(milliseconds=250)
 # However long the store is away, the worker looks again at least this often.
 OUTAGE_WAIT_CAP = timedelta(seconds=30)
 
@@ -137,6 +139,9 @@ class Worker:
         self.clock = clock
         self._on_dead_letter = on_dead_letter
         self._unfinished: _Claim | None = None
+        # Rows being worked on under a renewed lease (row id -> its lease end), by every lane.
+        self._in_hand: dict[int, datetime] = {}
+        self._in_hand_lock = threading.Lock()
         self.outage = Outage(config.retry_first, min(config.retry_max, OUTAGE_WAIT_CAP))
         self._lanes = Lanes(config.lanes)
         self._stop: threading.Event | None = None
@@ -157,9 +162,7 @@ class Worker:
         not finished are given back at the start of the next call (or when their lease ends).
         Once the stop event of `run_forever` or `drain` is set, no lane starts another event, and the rows not started are given
         back at once (the first SIGTERM lets the events in hand finish, nothing more)."""
-        if self._unfinished is not None:
-            self.store.release_claims(self._unfinished.ids, self._unfinished.until)
-            self._unfinished = None
+        self._give_back()
         now = self.clock()
         rows = self.store.claim(self.config.batch, now, self.config.lease)
         if not rows:
@@ -172,7 +175,7 @@ class Worker:
         if stop is not None and stop.is_set():
             # Rows no lane started; giving back the finished ones too is harmless (the store
             # releases only pending rows, and a deferred row waits for its due time anyway).
-            self.store.release_claims(self._unfinished.ids, self._unfinished.until)
+            self._give_back()
         self._unfinished = None
         return BatchReport(finished.outcomes)
 
@@ -188,10 +191,16 @@ class Worker:
         if any(other.state == "dead" for other in earlier):
             held = True
         elif earlier:
-            waiting = earlier[0].next_attempt_at
+            waiting = self._wait_for(earlier[0])
         for row in rows:
             if stop is not None and stop.is_set():
                 break
+            # Several daemons share the inbox: behind a slow Jira this batch may have outlived
+            # its lease, and another daemon may have claimed the row since. Take a fresh lease
+            # for the row before touching it, or leave it to the other daemon.
+            if not self._renew(row):
+                outcomes["taken_over"] += 1
+                continue
             if held:
                 self.store.defer(row.id, self.clock(), HELD_REASON)
                 outcome = "held"
@@ -205,6 +214,7 @@ class Worker:
                 elif due is not None:
                     waiting = due
             outcomes[outcome] += 1
+            self._done_with(row)
         return outcomes
 
     def drain(self, *, timeout: float = 60.0, stop: threading.Event | None = None) -> BatchReport:
@@ -314,6 +324,49 @@ class Worker:
             return "error", due
         self.store.complete(row.id)
         return outcome, None
+
+    def _renew(self, row: InboxRow) -> bool:
+        assert self._unfinished is not None  # only lanes of a claimed batch renew
+        renewed = self.store.renew_claim(
+            row.id, self._unfinished.until, self.clock(), self.config.lease
+        )
+        if renewed is not None:
+            with self._in_hand_lock:
+                self._in_hand[row.id] = renewed
+        return renewed is not None
+
+    def _done_with(self, row: InboxRow) -> None:
+        with self._in_hand_lock:
+            self._in_hand.pop(row.id, None)
+
+    def _give_back(self) -> None:
+        """Give back the rows of the last batch that no lane finished, under the lease they
+        were claimed with or the one renewed for them, so they need not wait it out. Forgotten
+        only once given back: the store may still be away."""
+        with self._in_hand_lock:
+            renewed = dict(self._in_hand)
+        if self._unfinished is not None:
+            self.store.release_claims(self._unfinished.ids, self._unfinished.until)
+            self._unfinished = None
+        by_lease: dict[datetime, list[int]] = {}
+        for row_id, until in renewed.items():
+            by_lease.setdefault(until, []).append(row_id)
+        for until, ids in by_lease.items():
+            self.store.release_claims(ids, until)
+            with self._in_hand_lock:
+                for row_id in ids:
+                    self._in_hand.pop(row_id, None)
+
+    def _wait_for(self, earlier: InboxRow) -> datetime:
+        """When to look again at an event whose subject has `earlier` still pending. An earlier
+        event in another daemon's hands is due already: deferring to its due time would have
+        this worker claim and defer the later one again at once, over and over, until the
+        other daemon is done; a short wait instead."""
+        now = self.clock()
+        in_other_hands = earlier.claimed_until is not None and earlier.claimed_until > now
+        if in_other_hands and earlier.next_attempt_at <= now:
+            return now + OTHER_DAEMON_WAIT
+        return earlier.next_attempt_at
 
     def _backoff(self, attempts: int, retry_after: float | None) -> timedelta:
         base: timedelta = self.config.retry_first * float(2 ** min(attempts, 16))

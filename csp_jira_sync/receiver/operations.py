@@ -69,6 +69,7 @@ def operations_routes(store: Store, metrics: Metrics) -> APIRouter:
             metrics.set_held(await run_in_threadpool(store.held))
             oldest = await run_in_threadpool(store.oldest_pending)
             metrics.set_oldest_undelivered(oldest, datetime.now(UTC))
+            metrics.set_job_locks(await run_in_threadpool(store.job_locks.all), datetime.now(UTC))
         except StoreUnavailable as exc:
             log.warning("receiver.metrics_depth_unavailable error=%s", exc)
         payload, content_type = metrics.render()

@@ -35,6 +35,7 @@ from csp_jira_sync.reports.runs import (
     scheduled_reports,
 )
 from csp_jira_sync.reports.sources import problem_groups, report_documents
+from csp_jira_sync.runtime.leases import JobLeases, holder_name
 from csp_jira_sync.runtime.scheduler import Job
 from csp_jira_sync.settings import Settings
 from csp_jira_sync.store import Store
@@ -59,6 +60,18 @@ class App:
     # reports/recurrence.py); their jobs run in `serve` once these are set.
     report_source: DocumentSource | None = None
     problem_source: GroupSource | None = None
+    # Who runs which periodic job when several daemons share the database (issue 10).
+    leases: JobLeases | None = None
+
+    def job_leases(self) -> JobLeases:
+        if self.leases is None:
+            self.leases = JobLeases(
+                self.store.job_locks,
+                holder=holder_name(),
+                lease=timedelta(seconds=self.settings.job_lock_seconds),
+                clock=self.worker.clock,
+            )
+        return self.leases
 
     def receiver(self) -> FastAPI:
         from csp_jira_sync.receiver import create_receiver
@@ -100,6 +113,8 @@ class App:
                 "Events processed",
                 "events",
                 lambda: self.worker.drain(timeout=drain_timeout).outcomes,
+                # Daemons share the inbox row by row (claims), not by a job lock.
+                exclusive=False,
             ),
             Job(
                 "triage",
@@ -244,6 +259,7 @@ def build_app(settings: Settings, *, mappings: Mappings | None = None) -> App:
         store,
         handlers_for(context),
         WorkerConfig(
+            lease=timedelta(seconds=settings.worker_lease_seconds),
             batch=settings.worker_batch,
             retry_first=timedelta(seconds=settings.worker_retry_first_seconds),
             retry_max=timedelta(seconds=settings.worker_retry_max_seconds),

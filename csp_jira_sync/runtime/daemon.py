@@ -65,7 +65,11 @@ def serve(app: App) -> None:
     stop = threading.Event()
     receiver = app.receiver()
     worker = _worker_thread(app, stop)
-    scheduler = start_scheduler(jobs_for(app), stop)
+    # Other daemons may share the database: each periodic job runs where its lock is held.
+    leases = app.job_leases()
+    app.metrics.set_daemon(leases.holder)
+    heartbeat = leases.start_heartbeat(stop)
+    scheduler = start_scheduler(jobs_for(app), stop, leases)
     watch_worker(receiver, worker)
     set_ready(receiver, True)
     config = uvicorn.Config(
@@ -75,7 +79,7 @@ def serve(app: App) -> None:
         log_level="warning",
         access_log=False,
     )
-    log.info("daemon.start listen=%s", app.settings.listen)
+    log.info("daemon.start listen=%s holder=%s", app.settings.listen, leases.holder)
     try:
         _GracefulServer(config).run()
     finally:
@@ -83,6 +87,14 @@ def serve(app: App) -> None:
         app.wake.set()
         worker.join(timeout=30)
         scheduler.join(timeout=30)
+        heartbeat.join(timeout=5)
+        if scheduler.is_alive():
+            # A pass is still running: its locks must not be handed over under it; they run
+            # out on their own once this process has gone.
+            log.warning("daemon.job_still_running locks_kept=%s", sorted(leases.held))
+        else:
+            # Hand the jobs over now rather than when the leases run out.
+            leases.release_all()
         app.close()
         log.info("daemon.stopped")
 

@@ -7,6 +7,10 @@ traceback is logged once per outage (the first failing pass): at DEBUG for the f
 expects (Jira or the store unavailable, a `CspSyncError`), at ERROR for anything else, which is a
 bug. Later passes of the same outage repeat only the one line, and the pass that succeeds again
 says so. A Jira outage at one pass a minute must not fill the log with tracebacks.
+
+With several daemons on one database, an `exclusive` job runs on one daemon at a time: before
+each pass the runner asks a `Guard` (the job locks, `runtime/leases.py`) for the job, and a job
+another daemon holds is skipped with a DEBUG line, not counted as a failure.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from csp_jira_sync.errors import CspSyncError
 
@@ -31,6 +36,8 @@ class Job:
     `every_seconds` is how often `serve` runs it; None for a job `serve` does elsewhere (the
     queue is drained continuously by the worker thread) and only `sync` runs. `in_sync` False
     keeps a job out of `sync` (the scheduled reports: `report trends` raises one by hand).
+    `exclusive`: at most one daemon of those sharing the database runs it at a time (not the
+    queue, which the daemons share row by row through their claims).
     """
 
     name: str
@@ -39,6 +46,19 @@ class Job:
     run: Callable[[], Mapping[str, int]]
     every_seconds: float | None = None
     in_sync: bool = True
+    exclusive: bool = True
+
+
+class Guard(Protocol):
+    """Who may run an exclusive job (`runtime.leases.JobLeases`)."""
+
+    @property
+    def recheck_seconds(self) -> float: ...
+
+    def hold(self, job: str) -> str | None:
+        """None when this process may run `job` now; else who runs it, for people."""
+
+    def release(self, job: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -46,6 +66,11 @@ class JobResult:
     job: str
     outcomes: Mapping[str, int] = field(default_factory=dict)
     error: str | None = None
+    held_by: str | None = None  # skipped: another daemon runs this job
+
+    @property
+    def skipped(self) -> bool:
+        return self.held_by is not None
 
     @property
     def ok(self) -> bool:
@@ -69,9 +94,14 @@ class JobRunner:
     job: Job
     failing_passes: int = 0
 
-    def run(self) -> JobResult:
+    def run(self, guard: Guard | None = None) -> JobResult:
         name = self.job.name
         try:
+            held_by = guard.hold(name) if guard is not None and self.job.exclusive else None
+            if held_by is not None:
+                # Expected whenever several daemons share the database: not worth an INFO line.
+                log.debug("scheduler.job_skipped job=%s held_by=%s", name, held_by)
+                return JobResult(name, held_by=held_by)
             outcomes = Counter(self.job.run())
         except Exception as exc:
             self.failing_passes += 1
@@ -103,13 +133,22 @@ def run_all(
     jobs: Sequence[Job],
     *,
     around: Callable[[Job], AbstractContextManager[object]] = lambda _: nullcontext(),
+    guard: Guard | None = None,
 ) -> list[JobResult]:
     """Every job once, in order; one failing does not stop the next (`sync`). `around` wraps
-    each run, e.g. in a status line on the console."""
+    each run, e.g. in a status line on the console. With a `guard`, an exclusive job runs only
+    when its lock is free (else its result names the holder), and the lock is given back after
+    the pass."""
     results = []
     for job in jobs:
         with around(job):
-            results.append(JobRunner(job).run())
+            result = JobRunner(job).run(guard)
+        if guard is not None and job.exclusive and result.held_by is None:
+            try:
+                guard.release(job.name)
+            except CspSyncError as exc:  # the lease runs out on its own
+                log.warning("scheduler.lock_release_failed job=%s reason=%s", job.name, exc)
+        results.append(result)
     return results
 
 
@@ -118,8 +157,11 @@ def run_periodically(
     stop: threading.Event,
     *,
     clock: Callable[[], float] = time.monotonic,
+    guard: Guard | None = None,
 ) -> None:
-    """Run each periodic job at start and then every `every_seconds` until `stop` is set."""
+    """Run each periodic job at start and then every `every_seconds` until `stop` is set. A job
+    another daemon holds (see `Guard`) is asked for again after `guard.recheck_seconds` (or its
+    own period, if shorter), so it moves here soon after that daemon dies."""
     due: list[tuple[JobRunner, float]] = [
         (JobRunner(job), job.every_seconds) for job in jobs if job.every_seconds is not None
     ]
@@ -129,15 +171,24 @@ def run_periodically(
             if stop.is_set():
                 return
             if clock() >= next_at[index]:
-                runner.run()
-                next_at[index] = clock() + every
+                result = runner.run(guard)
+                wait = every
+                if result.skipped and guard is not None:
+                    wait = min(every, guard.recheck_seconds)
+                next_at[index] = clock() + wait
         soonest = min(next_at, default=clock() + 60)
         stop.wait(max(0.05, min(60.0, soonest - clock())))
 
 
-def start_scheduler(jobs: Sequence[Job], stop: threading.Event) -> threading.Thread:
+def start_scheduler(
+    jobs: Sequence[Job], stop: threading.Event, guard: Guard | None = None
+) -> threading.Thread:
     thread = threading.Thread(
-        target=run_periodically, args=(jobs, stop), name="csp-scheduler", daemon=True
+        target=run_periodically,
+        args=(jobs, stop),
+        kwargs={"guard": guard},
+        name="csp-scheduler",
+        daemon=True,
     )
     thread.start()
     return thread

@@ -8,6 +8,7 @@ SQLAlchemy Core on SQLite (WAL) or PostgreSQL (psycopg 3); the tables are in `sc
 """
 
 from csp_jira_sync.store.engine import READ_ONLY, SqliteSynchronous, safe_url
+from csp_jira_sync.store.locks import JobLock, JobLocks
 from csp_jira_sync.store.records import (
     Accepted,
     Held,
@@ -28,6 +29,8 @@ __all__ = [
     "InboxRow",
     "InboxSource",
     "InboxState",
+    "JobLock",
+    "JobLocks",
     "SqliteSynchronous",
     "Store",
     "safe_url",

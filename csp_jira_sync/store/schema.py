@@ -16,6 +16,8 @@ a test checks that the migrated database and this module never drift apart.
   one ledger line per worklog (customer, month, category or the reason it does not count), and
   what enforcement did per customer-month, claimed before each Jira call.
 - `saved_filters`: the saved Jira filters kept per customer for reports (issue 9).
+- `job_locks`: which daemon runs each periodic job (issue 10): a lease row per job, renewed by
+  its holder's heartbeat; another daemon takes it over once `expires_at` has passed.
 """
 
 from __future__ import annotations
@@ -243,6 +245,16 @@ saved_filters = Table(
     PrimaryKeyConstraint("scope", "purpose"),
 )
 
+job_locks = Table(
+    "job_locks",
+    metadata,
+    Column("job", String(100), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("acquired_at", UtcDateTime(), nullable=False),
+    Column("renewed_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
 __all__ = [
     "ALLOWANCE_ACTION_STATES",
     "INBOX_KINDS",
@@ -259,6 +271,7 @@ __all__ = [
     "escalations",
     "inbox",
     "jira_issues",
+    "job_locks",
     "metadata",
     "saved_filters",
     "triage_labels",

@@ -39,6 +39,7 @@ from csp_jira_sync.store.engine import (
     make_engine,
     unavailable_on_failure,
 )
+from csp_jira_sync.store.locks import JobLocks
 from csp_jira_sync.store.records import Accepted, Held, InboxItem, InboxRow
 from csp_jira_sync.store.schema import INBOX_STATES, cursors, inbox
 from csp_jira_sync.store.upsert import insert_for
@@ -122,6 +123,11 @@ class Store:
     @property
     def dialect(self) -> str:
         return self._engine.dialect.name
+
+    @property
+    def job_locks(self) -> JobLocks:
+        """The periodic jobs' lease rows: which daemon runs which job (see `locks`)."""
+        return JobLocks(self._engine)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -295,6 +301,28 @@ class Store:
         )
         with unavailable_on_failure("releasing claimed events"), self._engine.begin() as connection:
             return int(connection.execute(statement).rowcount)
+
+    def renew_claim(
+        self, inbox_id: int, claimed_until: datetime, now: datetime, lease: timedelta
+    ) -> datetime | None:
+        """Extend this worker's lease on one row (claimed with a lease ending at
+        `claimed_until`) to `now + lease`, just before working on it: a batch can outlast its
+        lease behind a slow Jira, and another daemon may then have claimed the row's lease
+        since. Returns the new lease end, or None when the row is no longer this worker's
+        (leased to another, or finished): then it must not be worked on."""
+        until = now + lease
+        statement = (
+            update(inbox)
+            .where(
+                inbox.c.id == inbox_id,
+                inbox.c.state == "pending",
+                inbox.c.claimed_until == claimed_until,
+            )
+            .values(claimed_until=until)
+        )
+        with unavailable_on_failure("renewing a claim"), self._engine.begin() as connection:
+            renewed = connection.execute(statement).rowcount
+        return until if renewed else None
 
     def complete(self, inbox_id: int, *, now: datetime | None = None) -> None:
         self._update(

@@ -39,7 +39,8 @@ class DaemonProcess:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 20
+        # Start-up is mostly imports: 10 s and more on a loaded 2-core machine.
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 if requests.get(self.base_url + "/readyz", timeout=1).status_code == 200:
