@@ -375,23 +375,15 @@ class JiraGateway:
 
     def worklogs_updated(self, since_ms: int) -> dict[str, Any]:
         """One page of `/worklog/updated` from `since_ms` (inclusive; the last minute withheld)."""
-        page: dict[str, Any] = self._send(
-            "GET",
-            "worklog/updated",
-            operation="worklog_feed",
-            idempotent=True,
-            params={"since": since_ms},
-        )
-        return page
+        return self._worklog_feed("worklog/updated", since_ms)
 
     def worklogs_deleted(self, since_ms: int) -> dict[str, Any]:
         """One page of `/worklog/deleted` from `since_ms` (inclusive; the last minute withheld)."""
+        return self._worklog_feed("worklog/deleted", since_ms)
+
+    def _worklog_feed(self, path: str, since_ms: int) -> dict[str, Any]:
         page: dict[str, Any] = self._send(
-            "GET",
-            "worklog/deleted",
-            operation="worklog_feed",
-            idempotent=True,
-            params={"since": since_ms},
+            "GET", path, operation="worklog_feed", idempotent=True, params={"since": since_ms}
         )
         return page
 
