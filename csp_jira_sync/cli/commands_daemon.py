@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 
 from csp_jira_sync.checks import LiveCheck, run_live_checks
+from csp_jira_sync.checks.store_state import store_rows
 from csp_jira_sync.cli.app import app
 from csp_jira_sync.cli.output import FORMAT_OPTION, Format, console, emit_json, fail, table
 from csp_jira_sync.config.mappings import load_mappings
@@ -153,63 +154,6 @@ def _job_json(result: JobResult) -> dict[str, Any]:
     return {"ok": False, "error": result.error}
 
 
-def held_events_check(settings: Settings) -> tuple[str, bool, str]:
-    """Events that wait behind a dead-lettered earlier event of their escalation reach Jira
-    only once someone requeues or drops it, so `check` fails while there are any."""
-    from csp_jira_sync.store import Store
-
-    name = "held events"
-    try:
-        store = Store.open(settings.database_url)
-        try:
-            store.migrate()
-            held = store.held()
-        finally:
-            store.close()
-    except CspSyncError as exc:
-        return (name, False, str(exc))
-    if held.events == 0:
-        return (name, True, "no event is held behind a dead letter")
-    return (
-        name,
-        False,
-        f"{held.events} event(s) held behind {held.dead_letters} dead letter(s): fix the cause, "
-        "then `csp-jira-sync dead-letters --requeue ID` (or --drop ID)",
-    )
-
-
-def job_locks_check(settings: Settings, now: datetime) -> tuple[str, bool, str]:
-    """Which daemon runs which periodic job, and for how long: informational (a row that
-    fails only when the store does not answer). A lease that ran out names a daemon that
-    died without handing its job over; the next daemon to look takes it."""
-    from csp_jira_sync.store import Store
-
-    name = "job locks"
-    try:
-        store = Store.open(settings.database_url)
-        try:
-            store.migrate()
-            locks = store.job_locks.all()
-        finally:
-            store.close()
-    except CspSyncError as exc:
-        return (name, False, str(exc))
-    if not locks:
-        return (name, True, "no daemon holds a periodic job (none running, or none started one)")
-    parts = []
-    for lock in locks:
-        age = max(0.0, lock.held_for(now).total_seconds())
-        if lock.live(now):
-            parts.append(f"{lock.job}: {lock.holder} for {age:.0f} s")
-        else:
-            ran_out = (now - lock.expires_at).total_seconds()
-            parts.append(
-                f"{lock.job}: free ({lock.holder}'s lease ran out {ran_out:.0f} s ago; "
-                "the next daemon to look takes it)"
-            )
-    return (name, True, "; ".join(parts))
-
-
 @app.command()
 def check(
     env_file: Path | None = ENV_FILE,
@@ -248,8 +192,7 @@ def check(
             "set" if settings.webhook_secret else "not set: `serve` refuses to start",
         ),
     ]
-    rows.append(held_events_check(settings))
-    rows.append(job_locks_check(settings, datetime.now(UTC)))
+    rows += store_rows(settings.database_url, datetime.now(UTC))
     in_jira: list[LiveCheck] = []
     if live:
         from csp_jira_sync.jira.gateway import connect

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from csp_jira_sync.cli import app, output
-from csp_jira_sync.demo.run import new_webhook_secret
+from tests.cli.conftest import daemon_env
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,13 +35,7 @@ def mappings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def env(jira: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mappings: Path) -> Path:
-    for key, value in {
-        "CSP_JIRA_URL": jira.base_url,
-        "CSP_DATABASE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}",
-        "CSP_WEBHOOK_SECRET": new_webhook_secret(),
-        "CSP_JIRA_TOKEN": "csp-sync-token",
-    }.items():
-        monkeypatch.setenv(key, value)
+    daemon_env(monkeypatch, tmp_path, jira.base_url)
     return mappings
 
 

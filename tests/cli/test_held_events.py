@@ -5,13 +5,11 @@ too), and `check` has a row saying how many events wait behind how many dead let
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from csp_jira_sync.cli import app
-from csp_jira_sync.demo.run import new_webhook_secret
 from csp_jira_sync.store import Store
 from tests.store.helpers import T0, item
 
@@ -19,14 +17,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
-    url = f"sqlite:///{tmp_path / 'state.sqlite'}"
-    monkeypatch.setenv("CSP_DATABASE_URL", url)
-    monkeypatch.setenv("CSP_JIRA_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("CSP_WEBHOOK_SECRET", new_webhook_secret())
-    opened = Store.open(url)
-    opened.migrate()
-    return opened
+def store(offline_store: Store) -> Store:
+    return offline_store
 
 
 def _dead_open_holding_two(store: Store) -> int:

@@ -6,27 +6,19 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from csp_jira_sync.cli import app
-from csp_jira_sync.demo.run import new_webhook_secret
 from csp_jira_sync.store import Store
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
-    url = f"sqlite:///{tmp_path / 'state.sqlite'}"
-    monkeypatch.setenv("CSP_DATABASE_URL", url)
-    monkeypatch.setenv("CSP_JIRA_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("CSP_WEBHOOK_SECRET", new_webhook_secret())
-    opened = Store.open(url)
-    opened.migrate()
-    return opened
+def store(offline_store: Store) -> Store:
+    return offline_store
 
 
 def _checks(output: str) -> dict[str, dict[str, object]]:

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from csp_jira_sync.cli import app
-from csp_jira_sync.demo.run import new_webhook_secret
+from tests.cli.conftest import daemon_env
 
 runner = CliRunner()
 REQUEST = {
@@ -27,15 +27,7 @@ REQUEST = {
 
 @pytest.fixture
 def env(sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = {
-        "CSP_JIRA_URL": sandbox.base_url,
-        "CSP_DATABASE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}",
-        "CSP_WEBHOOK_SECRET": new_webhook_secret(),
-        "CSP_JIRA_TOKEN": "csp-sync-token",
-    }
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    return values
+    return daemon_env(monkeypatch, tmp_path, sandbox.base_url)
 
 
 def test_check_live_confirms_what_the_mappings_name_exists_in_jira(env: dict[str, str]) -> None:
