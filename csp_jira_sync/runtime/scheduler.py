@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -156,28 +155,35 @@ def run_periodically(
     jobs: Sequence[Job],
     stop: threading.Event,
     *,
-    clock: Callable[[], float] = time.monotonic,
     guard: Guard | None = None,
 ) -> None:
-    """Run each periodic job at start and then every `every_seconds` until `stop` is set. A job
-    another daemon holds (see `Guard`) is asked for again after `guard.recheck_seconds` (or its
-    own period, if shorter), so it moves here soon after that daemon dies."""
-    due: list[tuple[JobRunner, float]] = [
-        (JobRunner(job), job.every_seconds) for job in jobs if job.every_seconds is not None
+    """Run each periodic job at start and then every `every_seconds` until `stop` is set, each
+    on its own thread: a long pass (the scheduled reports draw charts) never delays another
+    job, nor its move here from a daemon that died. A job another daemon holds (see `Guard`)
+    is asked for again after `guard.recheck_seconds` (or its own period, if shorter)."""
+    threads = [
+        threading.Thread(
+            target=_run_one,
+            args=(JobRunner(job), job.every_seconds, stop, guard),
+            name=f"csp-job-{job.name}",
+            daemon=True,
+        )
+        for job in jobs
+        if job.every_seconds is not None
     ]
-    next_at = [0.0] * len(due)
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _run_one(runner: JobRunner, every: float, stop: threading.Event, guard: Guard | None) -> None:
     while not stop.is_set():
-        for index, (runner, every) in enumerate(due):
-            if stop.is_set():
-                return
-            if clock() >= next_at[index]:
-                result = runner.run(guard)
-                wait = every
-                if result.skipped and guard is not None:
-                    wait = min(every, guard.recheck_seconds)
-                next_at[index] = clock() + wait
-        soonest = min(next_at, default=clock() + 60)
-        stop.wait(max(0.05, min(60.0, soonest - clock())))
+        result = runner.run(guard)
+        wait = every
+        if result.skipped and guard is not None:
+            wait = min(every, guard.recheck_seconds)
+        stop.wait(max(0.05, wait))
 
 
 def start_scheduler(
