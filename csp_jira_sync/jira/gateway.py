@@ -16,6 +16,7 @@ import jira
 import requests
 
 from csp_jira_sync.errors import JiraError, JiraPermanent
+from csp_jira_sync.jira.jql import string as jql_string
 from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueLink, IssueRef
 from csp_jira_sync.jira.pace import PaceConfig
 from csp_jira_sync.jira.pacer import Pacer
@@ -212,7 +213,7 @@ class JiraGateway:
     def find_by_label(self, label: str, *, reconcile: Sequence[str] = ()) -> list[IssueRef]:
         """Issues carrying `label` in the project-independent index. On Cloud, ids named in
         `reconcile` are read through the index lag (search is eventually consistent)."""
-        jql = f'labels = "{label}" ORDER BY created ASC'
+        jql = f"labels = {jql_string(label)} ORDER BY created ASC"
         return [found.ref for found in self.search(jql, fields=("summary",), reconcile=reconcile)]
 
     def search(
