@@ -28,7 +28,7 @@ from csp_jira_sync.jira.reports_port import (
     SavedFilter,
 )
 from csp_jira_sync.jira.retry import RetryPolicy
-from csp_jira_sync.jira.text import fit_description, from_adf, to_adf
+from csp_jira_sync.jira.text import fit_description, from_adf, plain_text, to_adf, wiki_text
 from csp_jira_sync.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -114,8 +114,9 @@ class JiraGateway:
         return self._policy.run(operation, once, idempotent=idempotent)
 
     def _rich(self, text: str) -> Any:
-        """Descriptions and comments: wiki-markup strings on v2, ADF on v3."""
-        return to_adf(text) if self._api == "3" else text
+        """Descriptions and comments: wiki-markup strings on v2, ADF on v3; plain text either
+        way (jira/text.py: markup of a sender's making is escaped, markers defused)."""
+        return to_adf(plain_text(text)) if self._api == "3" else wiki_text(text)
 
     # -- deployment ------------------------------------------------------------------------
 
