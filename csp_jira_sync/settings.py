@@ -28,7 +28,9 @@ class Settings(BaseSettings):
     jira_auth: Literal["basic", "bearer"] = "basic"
     jira_deployment: Literal["auto", "cloud", "datacenter"] = "auto"
     jira_api_version: Literal["2", "3"] = "2"
-    jira_project: str = "CSP"
+    # A project key: a capital letter, then capitals, digits or underscores (Jira's rule). The
+    # daemon's JQL names it unquoted (`project = CSP`), so nothing else may get in.
+    jira_project: str = Field(default="CSP", pattern=r"^[A-Z][A-Z0-9_]{0,254}$")
     # A Jira field that names the customer on issues people create (e.g. customfield_10100).
     jira_customer_field: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]+$")
     jira_timeout_seconds: float = Field(default=10.0, gt=0)

@@ -33,6 +33,7 @@ from csp_jira_sync.allowance.months import Month
 from csp_jira_sync.config.mappings import Customer, Mappings
 from csp_jira_sync.config.references import ref_label
 from csp_jira_sync.delivery.once import Defer, create_once
+from csp_jira_sync.jira.jql import string as jql_string
 from csp_jira_sync.jira.model import IssueDraft, IssueRef
 from csp_jira_sync.store import Store
 
@@ -191,11 +192,11 @@ class Enforcer:
     def _label(self, customer: Customer, action: Labels) -> None:
         if action.add:
             jql = (
-                f'project = "{self._project}" AND labels = "csp" AND labels = "{customer.label}" '
-                "AND statusCategory != Done"
+                f'project = {jql_string(self._project)} AND labels = "csp" '
+                f"AND labels = {jql_string(customer.label)} AND statusCategory != Done"
             )
         else:
-            jql = f'labels = "{action.label}" AND labels = "{customer.label}"'
+            jql = f"labels = {jql_string(action.label)} AND labels = {jql_string(customer.label)}"
         for found in list(self._jira.search(jql, fields=("labels",))):
             has = action.label in found.labels
             if action.add and not has:
@@ -222,8 +223,9 @@ class Enforcer:
             return done
         since_ms = int(min(starts).timestamp() * 1000)
         jql = (
-            f'project = "{self._project}" AND labels = "csp" AND labels = "{customer.label}" '
-            f"AND statusCategory != Done AND created >= {since_ms} ORDER BY created ASC"
+            f'project = {jql_string(self._project)} AND labels = "csp" '
+            f"AND labels = {jql_string(customer.label)} AND statusCategory != Done "
+            f"AND created >= {since_ms} ORDER BY created ASC"
         )
         for found in list(self._jira.search(jql, fields=("labels", "status", "created"))):
             lacking = [label for label in flags if label not in found.labels]

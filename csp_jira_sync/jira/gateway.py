@@ -16,6 +16,7 @@ import jira
 import requests
 
 from csp_jira_sync.errors import JiraError, JiraPermanent
+from csp_jira_sync.jira.jql import string as jql_string
 from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueLink, IssueRef
 from csp_jira_sync.jira.pace import PaceConfig
 from csp_jira_sync.jira.pacer import Pacer
@@ -27,7 +28,7 @@ from csp_jira_sync.jira.reports_port import (
     SavedFilter,
 )
 from csp_jira_sync.jira.retry import RetryPolicy
-from csp_jira_sync.jira.text import fit_description, from_adf, to_adf
+from csp_jira_sync.jira.text import fit_description, from_adf, plain_text, to_adf, wiki_text
 from csp_jira_sync.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -113,8 +114,9 @@ class JiraGateway:
         return self._policy.run(operation, once, idempotent=idempotent)
 
     def _rich(self, text: str) -> Any:
-        """Descriptions and comments: wiki-markup strings on v2, ADF on v3."""
-        return to_adf(text) if self._api == "3" else text
+        """Descriptions and comments: wiki-markup strings on v2, ADF on v3; plain text either
+        way (jira/text.py: markup of a sender's making is escaped, markers defused)."""
+        return to_adf(plain_text(text)) if self._api == "3" else wiki_text(text)
 
     # -- deployment ------------------------------------------------------------------------
 
@@ -212,7 +214,7 @@ class JiraGateway:
     def find_by_label(self, label: str, *, reconcile: Sequence[str] = ()) -> list[IssueRef]:
         """Issues carrying `label` in the project-independent index. On Cloud, ids named in
         `reconcile` are read through the index lag (search is eventually consistent)."""
-        jql = f'labels = "{label}" ORDER BY created ASC'
+        jql = f"labels = {jql_string(label)} ORDER BY created ASC"
         return [found.ref for found in self.search(jql, fields=("summary",), reconcile=reconcile)]
 
     def search(

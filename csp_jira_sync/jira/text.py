@@ -52,8 +52,69 @@ def fit_summary(text: str) -> str:
     return fit(one_line, SUMMARY_LIMIT)
 
 
+CUT_NOTE = "\n" + ELLIPSIS + " (cut to Jira's limit)"
+
+# The daemon ends a description or comment with a marker line ("[csp-event kind:id]",
+# "[csp-allowance ...]") that it later searches for to tell whether a call landed (exactly
+# once after a crash). The marker must survive the cut to Jira's limit, and no text a sender
+# wrote may contain one, or a search would take a sender's copy for the daemon's.
+_FINAL_MARKER = re.compile(r"(?:\A|\n)[ \t]*(\[csp-[a-z]+ [^\[\]\n]*\])\s*\Z")
+_MARKER_START = "[csp-"
+_DEFUSED_MARKER_START = "[\u200bcsp-"  # a zero-width space: reads the same, matches nothing
+
+
+def split_marker(text: str) -> tuple[str, str]:
+    """`text` as (body, final marker line), the marker "" when the last line is not one."""
+    found = _FINAL_MARKER.search(text)
+    if found is None:
+        return text, ""
+    return text[: found.start()].rstrip(), found.group(1)
+
+
+def _join(body: str, marker: str) -> str:
+    return f"{body}\n\n{marker}" if marker else body
+
+
 def fit_description(text: str) -> str:
-    return fit(text, DESCRIPTION_LIMIT, marker="\n" + ELLIPSIS + " (cut to Jira's limit)")
+    """At most Jira's 32,767 characters, with a note where it was cut; a final marker line
+    is kept whole after the cut."""
+    if utf16_length(text) <= DESCRIPTION_LIMIT:
+        return text
+    body, marker = split_marker(text)
+    budget = DESCRIPTION_LIMIT - (utf16_length(marker) + 2 if marker else 0)
+    return _join(fit(body.rstrip(), budget, marker=CUT_NOTE), marker)
+
+
+def plain_text(text: str) -> str:
+    """Text for a Jira text field as it is, except that no marker but the final line's can
+    be found in it; within Jira's limit (defusing a marker lengthens the text)."""
+    body, marker = split_marker(text)
+    return fit_description(_join(body.replace(_MARKER_START, _DEFUSED_MARKER_START), marker))
+
+
+# v2 renders descriptions and comments as wiki markup. A sender's text must stay text: no
+# macro ({noformat}, {code}, {color:...}, {html}), link or mention ([text|url], [~user]),
+# image or attachment (!url!), table (|) of its making. Each of those characters is escaped
+# with a backslash, as Jira's own editor does; a backslash itself is written as an entity,
+# since two backslashes are a line break in wiki markup (and would undo the next escape).
+_WIKI_SPECIAL = re.compile(r"[{}\[\]!|]")
+_WIKI_BACKSLASH = "&#92;"
+
+
+def wiki_text(text: str) -> str:
+    """Plain text as v2 wiki markup that renders as the same text, within Jira's limit, with
+    the final marker line kept as it is (the daemon searches comments for it verbatim)."""
+    body, marker = split_marker(plain_text(text))
+    escaped = _WIKI_SPECIAL.sub(
+        lambda match: "\\" + match.group(), body.replace("\\", _WIKI_BACKSLASH)
+    )
+    budget = DESCRIPTION_LIMIT - (utf16_length(marker) + 2 if marker else 0)
+    if utf16_length(escaped) > budget:
+        cut = fit(escaped.rstrip(), budget - utf16_length(CUT_NOTE), marker="")
+        # Never end on half an escape: a lone backslash or a partial entity.
+        cut = re.sub(r"(?:\\|&(?:#\d*)?)\Z", "", cut).rstrip()
+        escaped = cut + CUT_NOTE
+    return _join(escaped, marker)
 
 
 def to_adf(text: str) -> dict[str, Any]:

@@ -1,8 +1,8 @@
-"""One webhook delivery, for any sender: read the raw body (413 past the limit), verify it
-(401), parse it (400, 422), store it through the group-commit writer and answer 202 only after
-the commit. If the store cannot be written the answer is 503 with Retry-After: senders retry
-5xx for hours (PagerDuty up to 48 h) and give up on 4xx, so 4xx is only ever for input that
-cannot succeed as sent."""
+"""One webhook delivery, for any sender: refuse a body not declared as JSON (415), read the
+raw body (413 past the limit), verify it (401), parse it (400, 422), store it through the
+group-commit writer and answer 202 only after the commit. If the store cannot be written the
+answer is 503 with Retry-After: senders retry 5xx for hours (PagerDuty up to 48 h) and give up
+on 4xx, so 4xx is only ever for input that cannot succeed as sent."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from csp_jira_sync.errors import StoreUnavailable
 from csp_jira_sync.metrics import Metrics
-from csp_jira_sync.receiver.body import read_body
+from csp_jira_sync.receiver.body import check_content_type, read_body
 from csp_jira_sync.receiver.intake import IntakeWriter
 from csp_jira_sync.receiver.problems import Problem
 from csp_jira_sync.receiver.sender import Sender
@@ -51,6 +51,7 @@ def webhook_endpoint(
     async def endpoint(request: Request) -> Response:
         metrics.received(source)
         try:
+            check_content_type(request)
             body = await read_body(request, limit)
             text = verify(body, request.headers)
             intake = parse(body, text)

@@ -1,4 +1,4 @@
-"""Reading a request body without ever holding more than the configured limit."""
+"""Reading a request body: JSON only (415 otherwise), never more than the configured limit."""
 
 from __future__ import annotations
 
@@ -14,6 +14,33 @@ def too_large(limit: int) -> Problem:
         f"the body is larger than the {limit}-byte limit (CSP_MAX_BODY_BYTES); send smaller "
         "events (a long description can be shortened; Jira keeps 32,767 characters of it).",
     )
+
+
+def unsupported_media_type(declared: str) -> Problem:
+    return Problem(
+        415,
+        "unsupported_media_type",
+        f"the body is declared as {declared!r}: send it as 'Content-Type: application/json' "
+        "(one JSON object, UTF-8).",
+    )
+
+
+def check_content_type(request: Request) -> None:
+    """415 for a body declared as anything but JSON in UTF-8 (a form post, text, another
+    charset). A missing Content-Type is let through: some senders leave it out, and the body
+    is checked as JSON anyway."""
+    declared = request.headers.get("content-type")
+    if declared is None:
+        return
+    media_type, *parameters = (part.strip().lower() for part in declared.split(";"))
+    if media_type != "application/json" and not (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    ):
+        raise unsupported_media_type(declared)
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip() == "charset" and value.strip().strip('"') not in {"utf-8", "utf8"}:
+            raise unsupported_media_type(declared)
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -40,6 +40,7 @@ _WHAT = {
     401: "Missing or invalid signature or token.",
     404: "This intake is not enabled (its secret or token is not configured).",
     413: "Body larger than CSP_MAX_BODY_BYTES.",
+    415: "Body not declared as JSON in UTF-8 (Content-Type: application/json).",
     422: "Invalid fields, unknown customer or unknown severity; nothing was stored.",
     503: "The event store is unavailable; retry after Retry-After seconds.",
 }

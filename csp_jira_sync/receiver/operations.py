@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from csp_jira_sync.errors import StoreUnavailable
 from csp_jira_sync.metrics import Metrics
@@ -62,7 +62,13 @@ def operations_routes(store: Store, metrics: Metrics) -> APIRouter:
         body.update({name: problem or "ok" for name, problem in problems.items()})
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    @router.get("/metrics", summary="Prometheus metrics")
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        # The Prometheus text exposition format, not JSON: say so in the OpenAPI document.
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     async def metrics_endpoint() -> Response:
         try:
             metrics.set_queue_depth(await run_in_threadpool(store.depth))

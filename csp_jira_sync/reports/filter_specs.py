@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from csp_jira_sync.jira.jql import string as jql_string
+from csp_jira_sync.jira.jql import strings as jql_list
+
 OPEN_ESCALATIONS = "open-escalations"
 MONTH_WORK = "month-work"
 RECURRING_PROBLEMS = "recurring-problems"
@@ -32,25 +35,6 @@ class FilterSpec:
     name: str  # unique among the sync user's filters: Jira refuses a second of the same name
     description: str
     jql: str
-
-
-def jql_string(value: str) -> str:
-    """`value` as a JQL string literal: double-quoted, with backslashes, quotes and line
-    breaks escaped."""
-    escaped = (
-        value.replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-        .replace("\t", "\\t")
-    )
-    return f'"{escaped}"'
-
-
-def jql_list(values: Sequence[str]) -> str:
-    if not values:
-        raise ValueError("a JQL list needs at least one value")
-    return "(" + ", ".join(jql_string(v) for v in values) + ")"
 
 
 def filter_name(display_name: str, alias: str, title: str) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from csp_jira_sync.jira.jql import string as jql_string
 from csp_jira_sync.jira.text import DESCRIPTION_LIMIT, utf16_length
 from csp_jira_sync.reports.trends import COUNTING_RULE, Count, Durations, Trends
 
@@ -58,14 +59,6 @@ Block = Heading | Paragraph | Table
 
 
 # -- JQL --------------------------------------------------------------------------------------
-
-
-def jql_string(value: str) -> str:
-    """A JQL string literal: double quotes, with backslash and double quote escaped, and line
-    breaks written as escapes (JQL strings cannot span lines)."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-    return f'"{escaped}"'
 
 
 def keys_jql(keys: Sequence[str]) -> str:

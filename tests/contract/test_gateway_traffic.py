@@ -74,8 +74,8 @@ def test_the_gateways_calls_keep_the_contract(
     running.admin.flush_index()
     assert set(gateway.find_by_label(label)) == {problem, incident}
     gateway.edit_labels(incident, add=("csp-triaged",), remove=("csp-noc",))
-    gateway.add_comment(incident, "Customer informed [event:abc123]")
-    assert gateway.comments_containing(incident, "[event:abc123]")
+    gateway.add_comment(incident, "Customer informed\n\n[csp-event escalation:abc123]")
+    assert gateway.comments_containing(incident, "[csp-event escalation:abc123]")
     assert gateway.transition_to(incident, "In Progress", comment="On it")
     found = gateway.get_issue(incident)
     assert found.status == "In Progress"

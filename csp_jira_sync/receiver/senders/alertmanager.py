@@ -32,7 +32,7 @@ def sender(token: SecretStr | None, customers: KnownCustomers) -> Sender:
         name="alertmanager",
         summary="An Alertmanager webhook (version 4, bearer token); each alert is one event",
         body=AlertmanagerWebhook,
-        codes=(400, 401, 404, 413, 422, 503),
+        codes=(400, 401, 404, 413, 415, 422, 503),
         headers=("Authorization",),
         verify=verify,
         parse=parse,

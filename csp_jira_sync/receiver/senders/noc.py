@@ -37,7 +37,7 @@ def sender(signed: StandardWebhooksVerifier, customers: KnownCustomers) -> Sende
         name="noc",
         summary="A NOC escalation event (Standard Webhooks signed)",
         body=EscalationEvent,
-        codes=(400, 401, 413, 422, 503),
+        codes=(400, 401, 413, 415, 422, 503),
         headers=STANDARD_WEBHOOK_HEADERS,
         verify=verify,
         parse=parse,

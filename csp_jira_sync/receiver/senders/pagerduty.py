@@ -36,7 +36,7 @@ def sender(secret: SecretStr | None, customers: KnownCustomers) -> Sender:
         name="pagerduty_webhook",
         summary="A PagerDuty v3 webhook (X-PagerDuty-Signature); incident lifecycle events only",
         body=pagerduty.PagerDutyWebhook,
-        codes=(400, 401, 404, 413, 422, 503),
+        codes=(400, 401, 404, 413, 415, 422, 503),
         headers=("X-PagerDuty-Signature",),
         verify=verify,
         parse=parse,

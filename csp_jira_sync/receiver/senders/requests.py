@@ -30,7 +30,7 @@ def sender(signed: StandardWebhooksVerifier, customers: KnownCustomers) -> Sende
         name="requests_webhook",
         summary="A customer request (Standard Webhooks signed)",
         body=CustomerRequest,
-        codes=(400, 401, 413, 422, 503),
+        codes=(400, 401, 413, 415, 422, 503),
         headers=STANDARD_WEBHOOK_HEADERS,
         verify=verify,
         parse=parse,
