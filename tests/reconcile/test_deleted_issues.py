@@ -1,0 +1,82 @@
+"""A person deletes an escalation's issue in Jira; its next event dead-letters with Jira's 404.
+The reconciliation raises a new issue in its place (same reference label, so still one issue
+per escalation), keeps the old key in the ledger, restores the NOC's status and requeues the
+dead letter, which then lands on the new issue. Against the sandbox, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from csp_jira_sync.config.references import ref_label
+from csp_jira_sync.reconcile.findings import Scope
+from csp_jira_sync.runtime.bootstrap import App
+from csp_jira_sync.store.schema import replaced_issues
+from tests.e2e.harness import T0
+from tests.reconcile.conftest import accept, delete_in_jira, issues_labelled
+
+REF = ref_label("escalation", "NOC-100", 1)
+
+
+def _scope(app: App, *, dry_run: bool = False) -> Scope:
+    now = app.worker.clock()
+    return Scope(now - timedelta(days=1), now, dry_run=dry_run)
+
+
+def _deleted_with_a_dead_letter(app: App, sandbox: Any) -> str:
+    accept(app, "e-open", "open", at=T0)
+    app.worker.drain(timeout=30)
+    [issue] = issues_labelled(sandbox, REF)
+    delete_in_jira(sandbox, issue["key"])
+    accept(app, "e-ack", "acknowledged", at=T0 + timedelta(minutes=5))
+    app.worker.drain(timeout=30)
+    [dead] = app.store.dead_letters()
+    assert dead.event_id == "e-ack" and "404" in (dead.last_error or ""), dead.last_error
+    return str(issue["key"])
+
+
+def test_a_deleted_issue_is_raised_again_and_its_dead_letter_lands_on_the_new_one(
+    reconcile_app: App, sandbox: Any
+) -> None:
+    app = reconcile_app
+    old_key = _deleted_with_a_dead_letter(app, sandbox)
+
+    report = app.reconciler(in_daemon=False).run(_scope(app))
+
+    [finding] = [f for f in report.findings if f.step == "deleted-issues"]
+    [new] = issues_labelled(sandbox, REF)
+    assert finding.outcome == "repaired" and not finding.needs_person
+    assert old_key in finding.found and new["key"] in finding.action
+    assert "requeued 1" in finding.action
+    assert new["key"] != old_key and old_key in new["description"]
+    # The requeued acknowledge was delivered by the redelivery step's drain.
+    assert app.store.dead_letters() == []
+    assert app.store.depth()["pending"] == 0
+    assert new["status"] == "In Progress"
+    with app.store.transaction("reading replacements") as conn:
+        [row] = conn.execute(sa.select(replaced_issues)).all()
+    assert (row.old_issue_key, row.new_issue_key) == (old_key, new["key"])
+    assert report.exit_code == 0
+
+    # A second run finds nothing to do and raises nothing more.
+    again = app.reconciler(in_daemon=False).run(_scope(app))
+    assert [f for f in again.findings if f.step == "deleted-issues"] == []
+    assert len(issues_labelled(sandbox, REF)) == 1
+
+
+def test_a_dry_run_reports_the_deleted_issue_and_changes_nothing(
+    reconcile_app: App, sandbox: Any
+) -> None:
+    app = reconcile_app
+    old_key = _deleted_with_a_dead_letter(app, sandbox)
+    before = app.store.depth()
+
+    report = app.reconciler(in_daemon=False).run(_scope(app, dry_run=True))
+
+    [finding] = [f for f in report.findings if f.step == "deleted-issues"]
+    assert finding.outcome == "would-repair" and old_key in finding.found
+    assert issues_labelled(sandbox, REF) == []
+    assert app.store.depth() == before and len(app.store.dead_letters()) == 1
+    assert app.store.get_cursor("reconcile.last_success") is None
