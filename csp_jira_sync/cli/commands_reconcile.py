@@ -21,7 +21,7 @@ from csp_jira_sync.cli.app import app
 from csp_jira_sync.cli.commands_daemon import ENV_FILE, cli_settings, configure_logging
 from csp_jira_sync.cli.output import FORMAT_OPTION, Format, console, emit_json, fail, table
 from csp_jira_sync.errors import CspSyncError
-from csp_jira_sync.reconcile.findings import Scope
+from csp_jira_sync.reconcile.findings import Finding, Scope
 from csp_jira_sync.reconcile.plan import ExitCode, window
 from csp_jira_sync.reconcile.run import Reconciler, Report
 
@@ -107,10 +107,15 @@ def reconcile(
     if code is ExitCode.NEEDS_PERSON:
         raise fail(
             f"{len(report.needs_person)} finding(s) need a person: "
-            + "; ".join(f"{f.step}: {f.subject}" for f in report.needs_person[:5])
+            + "; ".join(_summary(f) for f in report.needs_person[:5])
             + (" and more (see above)" if len(report.needs_person) > 5 else ""),
             code=code,
         )
+
+
+def _summary(finding: Finding) -> str:
+    found = finding.found if len(finding.found) <= 100 else finding.found[:99] + "…"
+    return f"{finding.step}: {finding.subject}: {found}"
 
 
 def _with_progress(reconciler: Reconciler, scope: Scope, total: int) -> Report:
@@ -163,15 +168,14 @@ def _render(report: Report, why: str, fmt: Format) -> None:
         console.print(
             table(
                 "Findings",
-                ["step", "about", "found", "outcome", "action", "needs a person"],
+                ["step", "about", "found", "outcome", "action"],
                 [
                     (
                         f.step,
                         f.subject,
                         f.found,
-                        f.outcome,
+                        "NEEDS A PERSON" if f.needs_person else f.outcome,
                         f.action,
-                        "YES" if f.needs_person else "",
                     )
                     for f in report.findings
                 ],
