@@ -82,7 +82,8 @@ class Settings(BaseSettings):
     job_lock_seconds: float = Field(default=30.0, gt=0)
 
     # The nightly reconciliation (issue 12): when `serve` runs it (a cron expression read in
-    # UTC), how long done events are kept whole, and when a pending event counts as stuck.
+    # UTC; empty: `serve` leaves it to cron, a systemd timer or a Kubernetes CronJob), how long
+    # done events are kept whole, and when a pending event counts as stuck.
     reconcile_cron: str = "30 2 * * *"
     retention_days: int = Field(default=120, ge=100)
     reconcile_stuck_minutes: float = Field(default=60.0, gt=0)
@@ -112,6 +113,9 @@ class Settings(BaseSettings):
     def _cron(cls, value: str) -> str:
         from croniter import croniter
 
+        value = value.strip()
+        if not value:
+            return value  # `serve` does not schedule it; an outside scheduler runs `reconcile`
         if len(value.split()) != 5 or not croniter.is_valid(value):
             raise ValueError(
                 "CSP_RECONCILE_CRON must be a cron expression of five fields (minute hour day "

@@ -147,6 +147,13 @@ class App:
                 every_seconds=self.settings.allowance_recompute_seconds,
             ),
             *self._report_jobs(),
+            *self._reconcile_job(),
+        ]
+
+    def _reconcile_job(self) -> list[Job]:
+        if not self.settings.reconcile_cron:
+            return []  # scheduled outside `serve` (deploy/)
+        return [
             Job(
                 "reconcile",
                 "Nightly reconciliation",
