@@ -199,7 +199,7 @@ class DeletedIssuesStep:
             labels = {label for issue in found for label in issue.labels}
             for entry in missed(batch, labels):
                 try:
-                    self.gateway.get_issue(entry.issue.id, fields=("labels",))
+                    self.gateway.get_issue(entry.issue.key, fields=("labels",))
                 except JiraPermanent as exc:
                     if exc.status == 404:
                         gone.append(entry)

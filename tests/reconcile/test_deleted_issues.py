@@ -6,15 +6,18 @@ dead letter, which then lands on the new issue. Against the sandbox, on SQLite a
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from csp_jira_sync.config.events import CustomerRequest
 from csp_jira_sync.config.references import ref_label
 from csp_jira_sync.reconcile.findings import Scope
-from csp_jira_sync.runtime.bootstrap import App
+from csp_jira_sync.runtime.bootstrap import App, build_app
+from csp_jira_sync.store import InboxItem
 from csp_jira_sync.store.schema import replaced_issues
-from tests.e2e.harness import T0
+from tests.e2e.harness import T0, settings_for
 from tests.reconcile.conftest import accept, delete_in_jira, issues_labelled
 
 REF = ref_label("escalation", "NOC-100", 1)
@@ -80,3 +83,36 @@ def test_a_dry_run_reports_the_deleted_issue_and_changes_nothing(
     assert issues_labelled(sandbox, REF) == []
     assert app.store.depth() == before and len(app.store.dead_letters()) == 1
     assert app.store.get_cursor("reconcile.last_success") is None
+
+
+def test_on_data_center_a_deleted_request_is_raised_again(sandbox_dc: Any, tmp_path: Path) -> None:
+    """Data Center searches with `/search` and has no `reconcileIssues`; the label search and
+    the 404 of the issue read work the same. A customer request this time."""
+    app = build_app(settings_for(sandbox_dc.base_url, tmp_path))
+    try:
+        assert app.gateway.deployment == "datacenter"
+        request = CustomerRequest.model_validate(
+            {
+                "id": "REQ-7",
+                "customer": "acme",
+                "requester": "tom.hale@acme-logistics.example",
+                "channel": "email",
+                "received_at": "2026-11-24T09:15:00+00:00",
+                "subject": "Please review the firewall rules for the new VPN",
+                "body": "We added a site-to-site VPN; please review the rules.",
+            }
+        )
+        app.store.accept([InboxItem.of_request(request, source="import")])
+        app.worker.drain(timeout=30)
+        ref = ref_label("request", "REQ-7", 1)
+        [old] = issues_labelled(sandbox_dc, ref)
+        delete_in_jira(sandbox_dc, old["key"])
+
+        report = app.reconciler(in_daemon=False).run(_scope(app))
+
+        [finding] = [f for f in report.findings if f.step == "deleted-issues"]
+        [new] = issues_labelled(sandbox_dc, ref)
+        assert finding.outcome == "repaired" and new["key"] in finding.action
+        assert new["summary"] == old["summary"] and new["labels"] == old["labels"]
+    finally:
+        app.close()
