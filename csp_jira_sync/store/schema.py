@@ -18,6 +18,9 @@ a test checks that the migrated database and this module never drift apart.
 - `saved_filters`: the saved Jira filters kept per customer for reports (issue 9).
 - `job_locks`: which daemon runs each periodic job (issue 10): a lease row per job, renewed by
   its holder's heartbeat; another daemon takes it over once `expires_at` has passed.
+- `replaced_issues`, `purged_subjects`: the nightly reconciliation's memory (issue 12): issues a
+  person deleted in Jira and the issue raised in each one's place; subjects whose old events
+  retention has emptied (their inbox rows, the dedup keys, stay).
 """
 
 from __future__ import annotations
