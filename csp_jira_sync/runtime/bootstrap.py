@@ -146,8 +146,8 @@ class App:
                 lambda: self.allowance(full=True),
                 every_seconds=self.settings.allowance_recompute_seconds,
             ),
-            *self._report_jobs(),
             *self._reconcile_job(),
+            *self._report_jobs(),
         ]
 
     def _reconcile_job(self) -> list[Job]:
