@@ -62,6 +62,11 @@ def reconcile(
     from csp_jira_sync.runtime.bootstrap import build_app
 
     settings = cli_settings(env_file)
+    given_since = _since(since)
+    try:  # arguments that make no sense are refused before anything is opened
+        window(datetime.now(UTC), since=given_since, month=month)
+    except ValueError as exc:
+        raise fail(str(exc), code=ExitCode.CANNOT_RUN) from None
     on_terminal = fmt is Format.table and console.is_terminal
     # Structured log lines when no person watches (cron, systemd, Kubernetes); on a terminal
     # the progress bar and the table say it, and only warnings are logged.
@@ -75,7 +80,7 @@ def reconcile(
         now = daemon.worker.clock()
         try:
             span = window(
-                now, since=_since(since), month=month, last_success=reconciler.last_success()
+                now, since=given_since, month=month, last_success=reconciler.last_success()
             )
         except ValueError as exc:
             raise fail(str(exc), code=ExitCode.CANNOT_RUN) from None

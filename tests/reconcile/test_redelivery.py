@@ -6,6 +6,7 @@ sandbox, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from csp_jira_sync.config.events import EscalationEvent
@@ -17,7 +18,7 @@ from csp_jira_sync.reconcile.findings import Scope
 from csp_jira_sync.reconcile.plan import ExitCode
 from csp_jira_sync.runtime.bootstrap import App
 from csp_jira_sync.store import InboxItem
-from tests.e2e.harness import noc_event
+from tests.e2e.harness import noc_event, running_daemon
 from tests.reconcile.conftest import issues_labelled
 
 REF = ref_label("escalation", "NOC-100", 1)
@@ -114,3 +115,25 @@ def test_dead_letters_are_reported_by_reason_and_need_a_person(
     assert all(f.needs_person for f in dead)
     assert report.exit_code is ExitCode.NEEDS_PERSON
     assert app.store.get_cursor("reconcile.last_success") is not None  # every step ran
+
+
+def test_inside_serve_a_stuck_event_is_handed_to_the_running_worker(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    """In `serve` the worker thread is running: the step makes the event due and wakes it,
+    rather than draining the queue on a second worker of its own."""
+    with running_daemon(sandbox.base_url, tmp_path) as daemon:
+        app = daemon.app
+        long_ago = datetime.now(UTC) - timedelta(hours=3)
+        event = EscalationEvent.model_validate(noc_event("w-open", "open"))
+        [accepted] = app.store.accept([InboxItem.of_escalation(event)], now=long_ago)
+        # Waiting on a retry a day away (e.g. a long Retry-After), three hours after it came in.
+        app.store.retry_later(accepted.inbox_id, datetime.now(UTC) + timedelta(days=1), "503")
+
+        report = app.reconciler(in_daemon=True).run(_scope(app))
+
+        [finding] = [f for f in report.findings if f.step == "redelivery"]
+        assert finding.outcome == "repaired" and "1 attempt(s) failed, last: 503" in finding.found
+        row = app.store.get(accepted.inbox_id)
+        assert row is not None and row.state == "done"
+    assert len(issues_labelled(sandbox, REF)) == 1
