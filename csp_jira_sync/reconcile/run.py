@@ -161,7 +161,7 @@ class Reconciler:
                 on_step("done", len(self.steps), len(self.steps))
             report = Report(scope, tuple(reports))
             if not scope.dry_run and all(step.error is None for step in reports):
-                self.store.set_cursor(LAST_SUCCESS, scope.until.isoformat(), now=self.clock())
+                self._remember_success(scope.until)
             log.info(
                 "reconcile.finished exit_code=%d findings=%d needs_person=%d",
                 report.exit_code,
@@ -174,6 +174,13 @@ class Reconciler:
                 self.guard.release(JOB)
             except Exception as exc:  # the lease runs out on its own
                 log.warning("reconcile.lock_release_failed reason=%s", describe(exc))
+
+    def _remember_success(self, until: datetime) -> None:
+        """Move the next run's start to `until`, never back: a run over an earlier month
+        (`--month`) must not make the next nightly run look at everything since again."""
+        last = self.last_success()
+        if last is None or until > last:
+            self.store.set_cursor(LAST_SUCCESS, until.isoformat(), now=self.clock())
 
     def _run_step(self, step: Step, scope: Scope) -> StepReport:
         started = time.monotonic()

@@ -80,6 +80,14 @@ def test_a_clean_run_exits_0_and_is_remembered_as_the_last_success(store: Store)
     assert reconciler.last_success() == NOW
 
 
+def test_a_run_over_an_earlier_month_does_not_move_the_last_success_back(store: Store) -> None:
+    reconciler = Reconciler(store, [Recording("only")], _leases(store, "a"), clock=lambda: NOW)
+    reconciler.run(SCOPE)
+    october = Scope(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC), False)
+    reconciler.run(october)
+    assert reconciler.last_success() == NOW
+
+
 def test_a_dry_run_is_not_remembered_as_a_run(store: Store) -> None:
     reconciler = Reconciler(store, [Recording("only")], _leases(store, "a"), clock=lambda: NOW)
     reconciler.run(Scope(SCOPE.since, SCOPE.until, dry_run=True))
