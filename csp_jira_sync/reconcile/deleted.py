@@ -33,7 +33,7 @@ from csp_jira_sync.config.references import event_marker, ref_label
 from csp_jira_sync.customer_requests import plan as request_plan
 from csp_jira_sync.delivery import journal
 from csp_jira_sync.delivery.once import Defer, apply_once, create_once
-from csp_jira_sync.errors import CspSyncError, JiraPermanent
+from csp_jira_sync.errors import CspSyncError, JiraError, JiraPermanent
 from csp_jira_sync.escalations import decide as escalation
 from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueRef
 from csp_jira_sync.jira.port import Gateway
@@ -183,7 +183,21 @@ class DeletedIssuesStep:
                     )
                 )
                 continue
-            findings.append(self._repair(entry, found_at, subject, what))
+            try:
+                findings.append(self._repair(entry, found_at, subject, what))
+            except JiraError as exc:
+                # This one waits for a person (or the next run: `replaced_issues` remembers it);
+                # the other deleted issues are still repaired.
+                findings.append(
+                    Finding(
+                        NAME,
+                        subject,
+                        what,
+                        "reported",
+                        f"raising a new issue failed: {exc}; the next run tries again",
+                        needs_person=True,
+                    )
+                )
         return findings
 
     def deleted_issues(self) -> list[Recorded]:

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 
 from csp_jira_sync.config.events import CustomerRequest
 from csp_jira_sync.config.references import ref_label
+from csp_jira_sync.errors import JiraPermanent
+from csp_jira_sync.jira.model import IssueDraft, IssueRef
 from csp_jira_sync.reconcile.findings import Scope
 from csp_jira_sync.runtime.bootstrap import App, build_app
 from csp_jira_sync.store import InboxItem
@@ -116,3 +118,48 @@ def test_on_data_center_a_deleted_request_is_raised_again(sandbox_dc: Any, tmp_p
         assert new["summary"] == old["summary"] and new["labels"] == old["labels"]
     finally:
         app.close()
+
+
+class RefusingCreates:
+    """The real gateway, except that Jira refuses to create the issue of one escalation."""
+
+    def __init__(self, gateway: Any, refused: str) -> None:
+        self._gateway = gateway
+        self._refused = refused
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._gateway, name)
+
+    def create_issue(self, draft: IssueDraft) -> IssueRef:
+        if self._refused in draft.summary:
+            raise JiraPermanent("create: Jira answered 400: The priority selected is invalid.")
+        return self._gateway.create_issue(draft)  # type: ignore[no-any-return]
+
+
+def test_one_replacement_jira_refuses_waits_for_a_person_and_the_others_are_made(
+    reconcile_app: App, sandbox: Any
+) -> None:
+    app = reconcile_app
+    for n in (100, 101):
+        accept(app, f"o-{n}", "open", at=T0, escalation_id=f"NOC-{n}")
+    app.worker.drain(timeout=30)
+    for issue in sandbox.admin.issues():
+        delete_in_jira(sandbox, issue["key"])
+    real = app.gateway
+    app.gateway = RefusingCreates(real, "[NOC-100]")  # type: ignore[assignment]
+
+    first = app.reconciler(in_daemon=False).run(_scope(app))
+
+    found = {f.subject: f for f in first.findings if f.step == "deleted-issues"}
+    assert found["escalation NOC-100"].needs_person
+    assert "priority selected is invalid" in found["escalation NOC-100"].action
+    assert found["escalation NOC-101"].outcome == "repaired"
+    assert first.exit_code == 1
+
+    # Once Jira takes it, the next run finishes the replacement it remembered.
+    app.gateway = real
+    second = app.reconciler(in_daemon=False).run(_scope(app))
+    [done] = [f for f in second.findings if f.step == "deleted-issues"]
+    assert done.subject == "escalation NOC-100" and done.outcome == "repaired"
+    assert len(issues_labelled(sandbox, REF)) == 1
+    assert len(sandbox.admin.issues()) == 2
