@@ -83,6 +83,13 @@ class Settings(BaseSettings):
     # Several daemons on one database (issue 10): the lease of a periodic job's lock.
     job_lock_seconds: float = Field(default=30.0, gt=0)
 
+    # The nightly reconciliation (issue 12): when `serve` runs it (a cron expression read in
+    # UTC; empty: `serve` leaves it to cron, a systemd timer or a Kubernetes CronJob), how long
+    # done events are kept whole, and when a pending event counts as stuck.
+    reconcile_cron: str = "30 2 * * *"
+    retention_days: int = Field(default=120, ge=100)
+    reconcile_stuck_minutes: float = Field(default=60.0, gt=0)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("jira_url")
@@ -101,6 +108,21 @@ class Settings(BaseSettings):
             raise ValueError(
                 "CSP_REPORT_TIMEZONE must be an IANA time zone name, e.g. UTC or Europe/London"
             ) from None
+        return value
+
+    @field_validator("reconcile_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from croniter import croniter
+
+        value = value.strip()
+        if not value:
+            return value  # `serve` does not schedule it; an outside scheduler runs `reconcile`
+        if len(value.split()) != 5 or not croniter.is_valid(value):
+            raise ValueError(
+                "CSP_RECONCILE_CRON must be a cron expression of five fields (minute hour day "
+                "month weekday), read in UTC, e.g. '30 2 * * *' for 02:30 UTC every day"
+            )
         return value
 
     @field_validator("listen")

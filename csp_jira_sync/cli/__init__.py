@@ -5,6 +5,7 @@ from csp_jira_sync.cli import (  # noqa: F401  (importing a module registers its
     commands_classify,
     commands_daemon,
     commands_demo,
+    commands_reconcile,
     commands_reports,
     commands_requests,
     commands_sandbox,

@@ -89,6 +89,12 @@ def dead_letters(
     requeue_all: bool = typer.Option(
         False, "--requeue-all", help="put every dead-lettered event back"
     ),
+    reason: str | None = typer.Option(
+        None,
+        "--reason",
+        help="with --requeue-all: only the dead letters whose reason contains this text "
+        "(case-insensitive), e.g. the reason `reconcile` groups them by",
+    ),
     drop: list[int] = typer.Option(
         [],
         "--drop",
@@ -102,6 +108,13 @@ def dead_letters(
     same escalation each holds back; requeue them once fixed, or drop them."""
     if drop and (requeue or requeue_all):
         raise fail("--drop cannot be combined with --requeue or --requeue-all; run them one by one")
+    if reason is not None and not requeue_all:
+        raise fail(
+            "--reason selects dead letters for a bulk requeue: give it with --requeue-all, "
+            "e.g. --requeue-all --reason 'does not exist'"
+        )
+    if reason is not None and not reason.strip():
+        raise fail("--reason is empty: give text that the dead letters' reasons contain")
     settings = cli_settings(env_file)
     try:
         store = Store.open(settings.database_url)
@@ -109,6 +122,18 @@ def dead_letters(
         try:
             if drop:
                 _drop(store, drop, fmt)
+                return
+            if reason is not None:
+                ids = dead_letters_with_reason(store, reason)
+                count = store.requeue_dead(ids)
+                if fmt is Format.json:
+                    emit_json({"requeued": count, "reason": reason})
+                else:
+                    console.print(
+                        f"requeued {count} event(s) whose reason contains {reason!r}",
+                        highlight=False,
+                        markup=False,
+                    )
                 return
             if requeue or requeue_all:
                 count = store.requeue_dead(None if requeue_all else requeue)
@@ -145,6 +170,16 @@ def dead_letters(
             [tuple(d.values()) for d in data],
         )
     )
+
+
+def dead_letters_with_reason(store: Store, text: str) -> list[int]:
+    """Ids of the dead letters whose reason contains `text`, case-insensitively."""
+    wanted = text.strip().casefold()
+    return [
+        row.id
+        for row in store.dead_letters(limit=1_000_000)
+        if wanted in (row.last_error or "").casefold()
+    ]
 
 
 def _drop(store: Store, ids: list[int], fmt: Format) -> None:

@@ -8,9 +8,9 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
@@ -27,6 +27,13 @@ from csp_jira_sync.delivery.worker import Worker, WorkerConfig, utc_now
 from csp_jira_sync.jira.gateway import JiraGateway, connect, pace_config
 from csp_jira_sync.jira.pacer import Pacer
 from csp_jira_sync.metrics import DeliveryPace, Metrics
+from csp_jira_sync.reconcile import plan as reconcile_plan
+from csp_jira_sync.reconcile.allowance_step import AllowanceStep
+from csp_jira_sync.reconcile.deleted import DeletedIssuesStep
+from csp_jira_sync.reconcile.findings import Scope, Step
+from csp_jira_sync.reconcile.redelivery import RedeliveryStep
+from csp_jira_sync.reconcile.retention import RetentionStep
+from csp_jira_sync.reconcile.run import LAST_SLOT, Reconciler
 from csp_jira_sync.reports.runs import (
     DocumentSource,
     GroupSource,
@@ -62,6 +69,8 @@ class App:
     problem_source: GroupSource | None = None
     # Who runs which periodic job when several daemons share the database (issue 10).
     leases: JobLeases | None = None
+    # When this daemon's nightly reconciliation job first ran (it waits for the next cron time).
+    reconcile_started_at: datetime | None = None
 
     def job_leases(self) -> JobLeases:
         if self.leases is None:
@@ -137,7 +146,26 @@ class App:
                 lambda: self.allowance(full=True),
                 every_seconds=self.settings.allowance_recompute_seconds,
             ),
+            *self._reconcile_job(),
             *self._report_jobs(),
+        ]
+
+    def _reconcile_job(self) -> list[Job]:
+        if not self.settings.reconcile_cron:
+            return []  # scheduled outside `serve` (deploy/)
+        return [
+            Job(
+                "reconcile",
+                "Nightly reconciliation",
+                "findings",
+                self.nightly_reconcile,
+                every_seconds=3600.0,
+                in_sync=False,
+                # The run takes the `reconcile` lock itself, for its length only: a `reconcile`
+                # from cron must be refused while a run is going on, not while `serve` is up.
+                exclusive=False,
+                wait_seconds=self._until_next_reconcile,
+            ),
         ]
 
     def _report_jobs(self) -> list[Job]:
@@ -168,6 +196,87 @@ class App:
             )
         return jobs
 
+    # -- the nightly reconciliation (issue 12) ----------------------------------------------
+
+    def reconcile_steps(self, *, in_daemon: bool) -> list[Step]:
+        """The reconciliation's steps, in the order they run; the one place a step is added.
+        `in_daemon`: the worker thread is running here (`serve`), so redelivery wakes it and
+        waits, instead of draining the queue itself."""
+        clock = self.worker.clock
+        settings = self.settings
+        deliver = self._wake_and_wait if in_daemon else self._drain_now
+        return [
+            DeletedIssuesStep(
+                self.store,
+                self.gateway,
+                self.mappings,
+                self.rules,
+                project=settings.jira_project,
+                settle=timedelta(seconds=settings.jira_search_settle_seconds),
+                clock=clock,
+                deliver=deliver,
+            ),
+            RedeliveryStep(
+                self.store,
+                deliver,
+                stuck_after=timedelta(minutes=settings.reconcile_stuck_minutes),
+                clock=clock,
+            ),
+            AllowanceStep(
+                self.store,
+                self.mappings,
+                self._reread_months if self.worklog_source is not None else None,
+            ),
+            RetentionStep(self.store, days=settings.retention_days, clock=clock),
+        ]
+
+    def reconciler(self, *, in_daemon: bool) -> Reconciler:
+        return Reconciler(
+            self.store,
+            self.reconcile_steps(in_daemon=in_daemon),
+            self.job_leases(),
+            clock=self.worker.clock,
+        )
+
+    def nightly_reconcile(self) -> dict[str, int]:
+        """`serve`'s pass: a reconciliation when a cron time has come that no run covered."""
+        now = self.worker.clock()
+        if self.reconcile_started_at is None:
+            self.reconcile_started_at = now
+        stored = self.store.get_cursor(LAST_SLOT)
+        slot = reconcile_plan.due_slot(
+            self.settings.reconcile_cron,
+            now,
+            last_slot=datetime.fromisoformat(stored) if stored else None,
+            started_at=self.reconcile_started_at,
+        )
+        if slot is None:
+            return {}
+        reconciler = self.reconciler(in_daemon=True)
+        span = reconcile_plan.window(now, last_success=reconciler.last_success())
+        report = reconciler.run(Scope(span.since, span.until, dry_run=False), slot=slot)
+        return report.counts()
+
+    def _until_next_reconcile(self) -> float:
+        now = self.worker.clock()
+        wait = (reconcile_plan.next_slot(self.settings.reconcile_cron, now) - now).total_seconds()
+        return max(1.0, min(wait, 3600.0))
+
+    def _drain_now(self, ids: Sequence[int]) -> None:
+        self.worker.drain(timeout=120.0)
+
+    def _wake_and_wait(self, ids: Sequence[int], timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            rows = [self.store.get(ident) for ident in ids]
+            if all(row is None or row.state != "pending" for row in rows):
+                return
+            self.wake.set()
+            time.sleep(0.2)
+
+    def _reread_months(self, months: Collection[Month]) -> object:
+        return self.allowance(read_months=months)
+
     def report_context(self) -> ReportContext:
         """What publishing reports, saved filters and Problems need (also for the CLI)."""
         return ReportContext(
@@ -195,8 +304,9 @@ class App:
 
     # -- the allowance ledger (issue 8) ------------------------------------------------------
 
-    def allowance(self, *, full: bool = False) -> Counter[str]:
-        """One allowance pass; `full` also re-reads the current and previous month."""
+    def allowance(self, *, full: bool = False, read_months: Collection[Month] = ()) -> Counter[str]:
+        """One allowance pass; `full` also re-reads the current and previous month, and
+        `read_months` these months (the reconciliation's months touched since its last run)."""
         if self.worklog_source is None:
             return Counter({"skipped_no_worklog_reader": 1})
         now = self.worker.clock()
@@ -215,7 +325,7 @@ class App:
             enforcer,
             self.mappings,
             clock=self.worker.clock,
-            read_months=(current.previous(), current) if full else (),
+            read_months=sorted({*read_months, *((current.previous(), current) if full else ())}),
         )
 
     def close(self) -> None:

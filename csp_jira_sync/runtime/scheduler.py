@@ -46,6 +46,9 @@ class Job:
     every_seconds: float | None = None
     in_sync: bool = True
     exclusive: bool = True
+    # For a job on a calendar (the nightly reconciliation's cron): after each pass, how many
+    # seconds until the next; it replaces `every_seconds` as the wait (which must still be set).
+    wait_seconds: Callable[[], float] | None = None
 
 
 class Guard(Protocol):
@@ -164,7 +167,7 @@ def run_periodically(
     threads = [
         threading.Thread(
             target=_run_one,
-            args=(JobRunner(job), job.every_seconds, stop, guard),
+            args=(JobRunner(job), job.every_seconds, stop, guard, job.wait_seconds),
             name=f"csp-job-{job.name}",
             daemon=True,
         )
@@ -177,10 +180,21 @@ def run_periodically(
         thread.join()
 
 
-def _run_one(runner: JobRunner, every: float, stop: threading.Event, guard: Guard | None) -> None:
+def _run_one(
+    runner: JobRunner,
+    every: float,
+    stop: threading.Event,
+    guard: Guard | None,
+    wait_seconds: Callable[[], float] | None = None,
+) -> None:
     while not stop.is_set():
         result = runner.run(guard)
         wait = every
+        if wait_seconds is not None:
+            try:
+                wait = wait_seconds()
+            except Exception as exc:  # a broken calendar must not stop the job for good
+                log.warning("scheduler.wait_failed job=%s reason=%s", runner.job.name, exc)
         if result.skipped and guard is not None:
             wait = min(every, guard.recheck_seconds)
         stop.wait(max(0.05, wait))

@@ -18,6 +18,9 @@ a test checks that the migrated database and this module never drift apart.
 - `saved_filters`: the saved Jira filters kept per customer for reports (issue 9).
 - `job_locks`: which daemon runs each periodic job (issue 10): a lease row per job, renewed by
   its holder's heartbeat; another daemon takes it over once `expires_at` has passed.
+- `replaced_issues`, `purged_subjects`: the nightly reconciliation's memory (issue 12): issues a
+  person deleted in Jira and the issue raised in each one's place; subjects whose old events
+  retention has emptied (their inbox rows, the dedup keys, stay).
 """
 
 from __future__ import annotations
@@ -255,6 +258,37 @@ job_locks = Table(
     Column("expires_at", UtcDateTime(), nullable=False),
 )
 
+# The nightly reconciliation (issue 12). An issue a person deleted in Jira, found by `reconcile`,
+# and the issue raised in its place (the old key kept for history; `new_issue_key` is empty
+# until the new create is recorded, so a crash in between is picked up by the next run).
+replaced_issues = Table(
+    "replaced_issues",
+    metadata,
+    Column("subject_kind", String(20), nullable=False),
+    Column("subject_id", String(200), nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("old_issue_id", String(32), nullable=False),
+    Column("old_issue_key", String(64), nullable=False),
+    Column("new_issue_key", String(64), nullable=True),
+    Column("found_at", UtcDateTime(), nullable=False),
+    Column("replaced_at", UtcDateTime(), nullable=True),
+    PrimaryKeyConstraint("old_issue_id"),
+    Index(None, "subject_kind", "subject_id"),
+)
+
+# Subjects whose events retention has thinned: every event done and older than
+# CSP_RETENTION_DAYS, payloads emptied and applied-event marks deleted; the inbox rows' (kind,
+# event_id) stay, so a late re-delivery is still a duplicate (see reconcile/retention.py).
+purged_subjects = Table(
+    "purged_subjects",
+    metadata,
+    Column("kind", String(20), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("purged_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("kind", "subject"),
+)
+
 __all__ = [
     "ALLOWANCE_ACTION_STATES",
     "INBOX_KINDS",
@@ -273,6 +307,8 @@ __all__ = [
     "jira_issues",
     "job_locks",
     "metadata",
+    "purged_subjects",
+    "replaced_issues",
     "saved_filters",
     "triage_labels",
 ]

@@ -38,6 +38,8 @@ def test_serve_schedules_the_incremental_pass_and_the_month_reread(
             "allowance-recompute": 900.0,
             "reports": 3600.0,
             "problems": 3600.0,
+            # The nightly reconciliation wakes at least hourly; it waits for its cron time.
+            "reconcile": 3600.0,
         }
         done = jobs["allowance-recompute"].run()
         assert isinstance(done, Counter)

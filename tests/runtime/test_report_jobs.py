@@ -25,10 +25,11 @@ def test_report_jobs_are_registered_for_serve_and_raise_what_their_sources_give(
             "triage",
             "allowance",
             "allowance-recompute",
+            "reconcile",
             "reports",
             "problems",
         ]
-        assert [job.name for job in app.jobs() if not job.in_sync] == ["reports"]
+        assert [job.name for job in app.jobs() if not job.in_sync] == ["reconcile", "reports"]
         asked: list[str] = []
 
         def documents(kind: str, label: str) -> list[ReportDocument]:
