@@ -110,11 +110,15 @@ class Plan:
         )
 
 
-def _order(sibling: Sibling) -> tuple[int, datetime | str, int, str]:
+def _order(sibling: Sibling) -> tuple[int, datetime | str, int, int, str]:
+    """Creation time (Jira's is to the second, or coarser), then the key's number (keys are
+    handed out in order within a project), then the id."""
+    number = sibling.issue.key.rpartition("-")[2]
+    sequence = int(number) if number.isdigit() else 0
     ident = int(sibling.issue.id) if sibling.issue.id.isdigit() else 0
-    if sibling.created is None:  # unknown creation time: after every known one, by id
-        return (1, "", ident, sibling.issue.id)
-    return (0, sibling.created, ident, sibling.issue.id)
+    if sibling.created is None:  # unknown creation time: after every known one
+        return (1, "", sequence, ident, sibling.issue.id)
+    return (0, sibling.created, sequence, ident, sibling.issue.id)
 
 
 def choose_kept(group: Group) -> tuple[Sibling | None, str]:

@@ -101,6 +101,13 @@ def current_recorded(store: Store, kinds: Sequence[str] = SOURCE_KINDS) -> list[
         return [_recorded(row) for row in conn.execute(query)]
 
 
+def address(issue: IssueRef, deployment: str) -> IssueRef:
+    """The reference to put in an issue's URL. The gateway addresses issues by id (it survives
+    a move between projects), which Cloud and Data Center take; jira820, an independent Data
+    Center imitation, takes keys only, so on Data Center the steps address issues by key."""
+    return issue if deployment == "cloud" else IssueRef(issue.key, issue.key)
+
+
 def batches(items: Sequence[Recorded], size: int = BATCH) -> Iterator[Sequence[Recorded]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

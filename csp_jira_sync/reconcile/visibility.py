@@ -24,6 +24,7 @@ from csp_jira_sync.reconcile.findings import Finding, Scope
 from csp_jira_sync.reconcile.synced import (
     SOURCE_KINDS,
     Recorded,
+    address,
     batches,
     current_recorded,
     find_by_reference,
@@ -142,7 +143,8 @@ class IssueVisibility:
     def _read(self, entry: Recorded) -> ReadOutcome:
         assert entry.issue is not None
         try:
-            issue = self.gateway.get_issue(entry.issue.id, fields=("labels",))
+            at = address(entry.issue, self.gateway.deployment)
+            issue = self.gateway.get_issue(at, fields=("labels",))
         except JiraPermanent as exc:
             if exc.status == 404:
                 return "not-found"

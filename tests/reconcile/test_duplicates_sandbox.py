@@ -189,3 +189,46 @@ def test_an_unknown_create_outcome_keeps_the_oldest_and_the_ledger_points_at_it(
         DuplicateIssues(gateway=gateway, store=store, clock=lambda: NOW).run(SCOPE)[0].outcome
         == "clean"
     )
+
+
+def test_on_cloud_a_duplicate_the_index_has_not_caught_up_with_waits_for_the_next_run(
+    sandbox: Any, sqlite_store: Store
+) -> None:
+    """The ledger's issue is seen through the lag (`reconcileIssues`); an unknown second
+    issue is not, so nothing is decided until the index shows it."""
+    gateway = person_gateway(sandbox, "2", "csp-sync")
+    sandbox.admin.set_knobs(indexLagMs=600_000)
+    label = ref_label("escalation", "NOC-31")
+    kept = raise_issue(gateway, "[NOC-31] Acme", label)
+    second = raise_issue(gateway, "[NOC-31] Acme", label)
+    record(sqlite_store, "escalation", "NOC-31", kept)
+    step = DuplicateIssues(gateway=gateway, store=sqlite_store, clock=lambda: NOW)
+
+    assert [f.outcome for f in step.run(SCOPE)] == ["clean"]
+
+    sandbox.admin.flush_index()
+    assert [f.outcome for f in step.run(SCOPE)] == ["repaired"]
+    assert gateway.get_issue(second.id, fields=("status",)).status == "Done"
+
+
+def test_on_data_center_the_ledgers_issue_the_search_missed_is_read_by_id_and_kept(
+    sandbox_dc: Any, sqlite_store: Store
+) -> None:
+    """No `reconcileIssues` on Data Center: the older duplicate is indexed, the ledger's newer
+    issue is not yet; the ledger's is read by id, kept, and the older one closed into it."""
+    gateway = person_gateway(sandbox_dc, "2", "csp-sync")
+    label = ref_label("escalation", "NOC-32")
+    older = raise_issue(gateway, "[NOC-32] Acme", label)
+    sandbox_dc.admin.flush_index()
+    sandbox_dc.admin.set_knobs(indexLagMs=600_000)
+    sandbox_dc.admin.advance_clock(60_000)
+    ledgers = raise_issue(gateway, "[NOC-32] Acme", label)
+    record(sqlite_store, "escalation", "NOC-32", ledgers)
+
+    findings = DuplicateIssues(gateway=gateway, store=sqlite_store, clock=lambda: NOW).run(SCOPE)
+
+    assert [f.outcome for f in findings] == ["repaired"]
+    assert f"keep {ledgers.key}" in findings[0].action
+    assert "although not the oldest" in findings[0].action
+    assert gateway.get_issue(older.id, fields=("status",)).status == "Done"
+    assert gateway.get_issue(ledgers.id, fields=("status",)).status == "To Do"
