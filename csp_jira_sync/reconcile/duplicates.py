@@ -157,7 +157,7 @@ class DuplicateIssues:
                 Finding(
                     NAME,
                     "all",
-                    f"{len(recorded)} source item(s) in scope, none with more than one issue",
+                    f"{len(recorded)} source item(s) in scope, no duplicate issue left to repair",
                     "clean",
                     "",
                 )

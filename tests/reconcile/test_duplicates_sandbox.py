@@ -15,6 +15,7 @@ import pytest
 
 from csp_jira_sync.config.references import ref_label
 from csp_jira_sync.delivery import journal
+from csp_jira_sync.errors import JiraTransient
 from csp_jira_sync.jira.gateway import JiraGateway
 from csp_jira_sync.jira.model import IssueDraft, IssueLink, IssueRef
 from csp_jira_sync.reconcile.duplicates import DuplicateIssues
@@ -232,3 +233,33 @@ def test_on_data_center_the_ledgers_issue_the_search_missed_is_read_by_id_and_ke
     assert "although not the oldest" in findings[0].action
     assert gateway.get_issue(older.id, fields=("status",)).status == "Done"
     assert gateway.get_issue(ledgers.id, fields=("status",)).status == "To Do"
+
+
+def test_a_run_stopped_half_way_is_finished_by_the_next_without_copying_anything_twice(
+    sandbox: Any, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Jira fails the close after the facts were copied: the next run links and closes, and
+    finds the copied facts by their markers."""
+    gateway = person_gateway(sandbox, "2", "csp-sync")
+    label = ref_label("escalation", "NOC-40")
+    kept = raise_issue(gateway, "[NOC-40] Acme", label)
+    second = raise_issue(gateway, "[NOC-40] Acme", label)
+    record(sqlite_store, "escalation", "NOC-40", kept)
+    person_gateway(sandbox, "2").add_comment(second, "Waiting for the customer's window.")
+    sandbox.admin.flush_index()
+    step = DuplicateIssues(gateway=gateway, store=sqlite_store, clock=lambda: NOW)
+
+    def unavailable(issue: IssueRef, *, comment: str | None) -> str | None:
+        raise JiraTransient("Jira answered 503", may_have_landed=False)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(gateway, "close_issue", unavailable)
+        stopped = step.run(SCOPE)
+    assert [(f.outcome, f.needs_person) for f in stopped] == [("reported", True)]
+    assert "503" in stopped[0].action
+
+    assert [f.outcome for f in step.run(SCOPE)] == ["repaired"]
+    assert gateway.get_issue(second.id, fields=("status",)).status == "Done"
+    copied = [c.body for c in gateway.issue_comments(kept) if "Waiting for" in c.body]
+    assert len(copied) == 1
+    assert [f.outcome for f in step.run(SCOPE)] == ["clean"]
