@@ -20,7 +20,7 @@ from csp_jira_sync.jira.jql import string as jql_string
 from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueLink, IssueRef
 from csp_jira_sync.jira.pace import PaceConfig
 from csp_jira_sync.jira.pacer import Pacer
-from csp_jira_sync.jira.port import Gateway
+from csp_jira_sync.jira.port import Gateway, IssueComment, LinkType, ReconcileGateway
 from csp_jira_sync.jira.reports_port import (
     AttachmentInfo,
     FilterShare,
@@ -677,6 +677,60 @@ class JiraGateway:
             body={"fields": {"description": self._rich(fit_description(description))}},
         )
 
+    # -- the nightly reconciliation (issue 12; the `ReconcileGateway` port) ----------------
+
+    def issue_comments(self, issue: IssueRef) -> list[IssueComment]:
+        """Every comment on the issue, oldest first: one call per 100 comments."""
+        found: list[IssueComment] = []
+        start = 0
+        while True:
+            page = self._send(
+                "GET",
+                f"issue/{issue.id}/comment",
+                operation="comments",
+                idempotent=True,
+                params={"startAt": start, "maxResults": 100},
+            )
+            comments = page.get("comments") or []
+            found.extend(_comment(raw) for raw in comments)
+            start += len(comments)
+            if not comments or start >= int(page.get("total", 0)):
+                return found
+
+    def issue_link_types(self) -> list[LinkType]:
+        raw = self._send("GET", "issueLinkType", operation="link_types", idempotent=True)
+        return [
+            LinkType(
+                name=str(t.get("name", "")),
+                inward=str(t.get("inward", "")),
+                outward=str(t.get("outward", "")),
+            )
+            for t in (raw or {}).get("issueLinkTypes") or []
+        ]
+
+    def close_issue(self, issue: IssueRef, *, comment: str | None) -> str | None:
+        """Through the first transition that leads to a status of Jira's done category (its
+        name differs per workflow: jiralert #50), the comment in `update.comment`: one GET of
+        the transitions, one POST. None when no such transition is available from where the
+        issue is, or its screen wants a field the daemon does not set (jiralert #118)."""
+        available = self._send(
+            "GET", f"issue/{issue.id}/transitions", operation="transitions", idempotent=True
+        )
+        for transition in (available or {}).get("transitions") or []:
+            target = transition.get("to") or {}
+            category = (target.get("statusCategory") or {}).get("key")
+            if category != "done":
+                continue
+            try:
+                self._do_transition(issue, str(transition["id"]), comment)
+            except JiraPermanent as exc:
+                if exc.status != 400:
+                    raise
+                log.warning("jira.close_refused issue=%s reason=%s", issue.key, exc)
+                return None
+            return str(target.get("name", ""))
+        return None
+
 
 def _found(raw: dict[str, Any]) -> FoundIssue:
     fields = raw.get("fields") or {}
@@ -690,6 +744,17 @@ def _found(raw: dict[str, Any]) -> FoundIssue:
         created=str(fields.get("created") or ""),
         updated=str(fields.get("updated") or ""),
         fields=fields,
+    )
+
+
+def _comment(raw: dict[str, Any]) -> IssueComment:
+    author = raw.get("author") or {}
+    who = author.get("displayName") or author.get("name") or author.get("accountId") or "?"
+    return IssueComment(
+        id=str(raw.get("id", "")),
+        author=str(who),
+        created=str(raw.get("created") or ""),
+        body=from_adf(raw.get("body")),
     )
 
 
@@ -764,3 +829,4 @@ def connect(
 # mypy proves here that the concrete gateway satisfies the Protocol the core depends on.
 _SATISFIES_PORT: type[Gateway] = JiraGateway
 _SATISFIES_REPORTS_PORT: type[ReportsGateway] = JiraGateway
+_SATISFIES_RECONCILE_PORT: type[ReconcileGateway] = JiraGateway

@@ -9,9 +9,10 @@ Pure: it imports only the issue shapes, so the core may name it without loading 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
-from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueRef
+from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueLink, IssueRef
 
 
 class IssueCreator(Protocol):
@@ -53,6 +54,74 @@ class Gateway(Protocol):
         reconcile: Sequence[str] = (),
         page_size: int = ...,
     ) -> Iterator[FoundIssue]: ...
+
+    def edit_labels(
+        self, issue: IssueRef, *, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> None: ...
+
+
+# -- the nightly reconciliation's steps (issue 12) --------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IssueComment:
+    """One comment as Jira holds it: who wrote it, when (Jira's timestamp), and its text
+    (wiki markup on v2, the plain text of the ADF on v3)."""
+
+    id: str
+    author: str
+    created: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class LinkType:
+    name: str
+    inward: str
+    outward: str
+
+
+class ReconcileGateway(Protocol):
+    """What the duplicate, label and visibility steps (`reconcile/`) call. `JiraGateway`
+    satisfies it (checked at the bottom of `gateway.py`)."""
+
+    @property
+    def deployment(self) -> str:
+        """ "cloud" or "datacenter": Cloud's search reads `reconcileIssues` through the index
+        lag; Data Center's does not, so a known issue the search misses is read by id."""
+        ...
+
+    def search(
+        self,
+        jql: str,
+        *,
+        fields: Sequence[str] = ...,
+        reconcile: Sequence[str] = (),
+        page_size: int = ...,
+    ) -> Iterator[FoundIssue]: ...
+
+    def get_issue(self, issue: IssueRef | str, fields: Sequence[str] = ...) -> FoundIssue:
+        """One issue read by id (consistent, unlike search): `JiraPermanent` with status 404
+        when it is deleted or hidden from us, 403 when we may no longer see it."""
+        ...
+
+    def issue_comments(self, issue: IssueRef) -> list[IssueComment]:
+        """Every comment on the issue, oldest first (all pages)."""
+        ...
+
+    def issue_link_types(self) -> list[LinkType]: ...
+
+    def link(self, issue: IssueRef, link: IssueLink) -> None:
+        """`issue` <the type's outward description> `link.outward_issue_key`."""
+        ...
+
+    def close_issue(self, issue: IssueRef, *, comment: str | None) -> str | None:
+        """Move `issue` to a status of Jira's done category, carrying `comment` in the same
+        call; the status it moved to, or None when no transition from where it is leads there
+        (or the transition screen wants a field the daemon does not set)."""
+        ...
+
+    def add_comment(self, issue: IssueRef, body: str) -> None: ...
 
     def edit_labels(
         self, issue: IssueRef, *, add: Sequence[str] = (), remove: Sequence[str] = ()

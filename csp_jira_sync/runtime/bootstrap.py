@@ -30,10 +30,13 @@ from csp_jira_sync.metrics import DeliveryPace, Metrics
 from csp_jira_sync.reconcile import plan as reconcile_plan
 from csp_jira_sync.reconcile.allowance_step import AllowanceStep
 from csp_jira_sync.reconcile.deleted import DeletedIssuesStep
+from csp_jira_sync.reconcile.duplicates import DuplicateIssues
 from csp_jira_sync.reconcile.findings import Scope, Step
+from csp_jira_sync.reconcile.labels import LabelRepairs
 from csp_jira_sync.reconcile.redelivery import RedeliveryStep
 from csp_jira_sync.reconcile.retention import RetentionStep
 from csp_jira_sync.reconcile.run import LAST_SLOT, Reconciler
+from csp_jira_sync.reconcile.visibility import IssueVisibility
 from csp_jira_sync.reports.runs import (
     DocumentSource,
     GroupSource,
@@ -222,6 +225,9 @@ class App:
                 stuck_after=timedelta(minutes=settings.reconcile_stuck_minutes),
                 clock=clock,
             ),
+            DuplicateIssues(gateway=self.gateway, store=self.store, clock=clock),
+            LabelRepairs(gateway=self.gateway, store=self.store, mappings=self.mappings),
+            IssueVisibility(gateway=self.gateway, store=self.store),
             AllowanceStep(
                 self.store,
                 self.mappings,
