@@ -177,43 +177,33 @@ def cluster(
         running.stop()
 
 
-class Killer(threading.Thread):
-    """Kills a random daemon of the cluster with SIGKILL at random moments, `kills` times,
-    restarting it at once each time (a supervisor's restart); `gap` is the range of seconds
-    between a restart and the next kill."""
+class Killer:
+    """Kills a random daemon of the cluster with SIGKILL `kills` times at random points of the
+    stream, restarting it at once each time (a supervisor's restart).
 
-    def __init__(
-        self, target: Cluster, kills: int, *, seed: int, gap: tuple[float, float] = (0.3, 2.0)
-    ) -> None:
-        super().__init__(name="killer", daemon=True)
+    A sender calls `checkpoint(index)` before each delivery; at a chosen index it waits a
+    random moment (so the kill lands mid-request and mid-Jira-call of the others), kills,
+    restarts and goes on. Kills are one at a time: a sender that reaches the next point while
+    a restart is under way waits for it, so the kills stay spread over the stream however fast
+    the senders run.
+    """
+
+    def __init__(self, target: Cluster, kills: int, *, stream_length: int, seed: int) -> None:
+        if kills >= stream_length:
+            raise ValueError(f"{kills} kills need a stream longer than {stream_length}")
         self.target = target
         self.kills = kills
         self.done = 0
-        self.gap = gap
-        self.error: BaseException | None = None
         self._rng = random.Random(seed)
-        self._halt = threading.Event()
+        self._points = set(self._rng.sample(range(1, stream_length), kills))
+        self._lock = threading.Lock()
 
-    def run(self) -> None:
-        try:
-            while self.done < self.kills and not self._halt.is_set():
-                if self._halt.wait(self._rng.uniform(*self.gap)):
-                    return
-                victim = self._rng.choice(self.target.daemons)
-                victim.kill()
-                self.done += 1
-                victim.start()
-        except BaseException as exc:  # reported by finish(), in the test's thread
-            self.error = exc
-
-    def finish(self, timeout: float) -> None:
-        """Wait until every kill happened (each restart ready), or raise what went wrong."""
-        self.join(timeout)
-        if self.is_alive():
-            self._halt.set()
-            self.join(START_TIMEOUT)
-            raise AssertionError(
-                f"the killer did {self.done} of {self.kills} kills in {timeout:.0f} s"
-            )
-        if self.error is not None:
-            raise self.error
+    def checkpoint(self, index: int) -> None:
+        if index not in self._points:
+            return
+        with self._lock:
+            time.sleep(self._rng.uniform(0.0, 0.3))
+            victim = self._rng.choice(self.target.daemons)
+            victim.kill()
+            self.done += 1
+            victim.start()

@@ -26,7 +26,7 @@ class SoakSize:
 
 
 SIZES = {
-    "short": SoakSize("short", 150, 4, 120, 100, 1, 3.0),
+    "short": SoakSize("short", 150, 4, 150, 150, 1, 3.0),
     "long": SoakSize("long", 1000, 20, 1000, 1000, 3, 5.0),
 }
 _ROWS = pytest.StashKey[list[Row]]()

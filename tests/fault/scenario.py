@@ -92,12 +92,11 @@ def replay(
     *,
     kills: int = 0,
     seed: int = 0,
-    kill_gap: tuple[float, float] = (0.3, 2.0),
     during: Callable[[], None] | None = None,
 ) -> SendReport:
     """Send `stream` (each partition by its own sender, retrying) while `kills` SIGKILLs and
-    restarts happen at random moments and `during` (another fault) runs beside it."""
-    killer = Killer(target, kills, seed=seed, gap=kill_gap) if kills else None
+    restarts happen at random points of it and `during` (another fault) runs beside it."""
+    killer = Killer(target, kills, stream_length=len(stream), seed=seed) if kills else None
     errors: list[BaseException] = []
 
     def run_during() -> None:
@@ -108,21 +107,28 @@ def replay(
             errors.append(exc)
 
     side = threading.Thread(target=run_during, daemon=True) if during else None
-    if killer is not None:
-        killer.start()
     if side is not None:
         side.start()
     began = time.monotonic()
-    sent = send_all(stream, lambda: [daemon.base_url for daemon in target.daemons], target.secret)
+    sent = send_all(
+        stream,
+        lambda: [daemon.base_url for daemon in target.daemons],
+        target.secret,
+        checkpoint=killer.checkpoint if killer else None,
+    )
     log.info("fault.sent seconds=%.1f", time.monotonic() - began)
     if killer is not None:
-        killer.finish(DRAIN_TIMEOUT)
-        log.info("fault.kills_done seconds=%.1f", time.monotonic() - began)
+        assert killer.done == kills, f"{killer.done} of {kills} kills happened"
     if side is not None:
         side.join(DRAIN_TIMEOUT)
         if errors:
             raise errors[0]
     return sent
+
+
+def wait_drained(target: Cluster, *, timeout: float = DRAIN_TIMEOUT) -> None:
+    """Until nothing is pending: every accepted event done (or dead-lettered)."""
+    wait_for(lambda: target.depth()["pending"] == 0, "the daemons work off their queue", timeout)
 
 
 def settle(
@@ -132,12 +138,8 @@ def settle(
     run one `csp-jira-sync sync` (every job once, the queue drained). Returns the queue's
     depth and sync's JSON report. The nightly `reconcile` joins `sync` here once it exists."""
 
-    def drained() -> bool:
-        depth = target.depth()
-        return depth["pending"] == 0
-
     began = time.monotonic()
-    wait_for(drained, "the daemons work off their queue", timeout)
+    wait_drained(target, timeout=timeout)
     log.info("fault.drained seconds=%.1f", time.monotonic() - began)
     target.stop()
     done = subprocess.run(
@@ -147,7 +149,7 @@ def settle(
         text=True,
         timeout=timeout,
     )
-    log.info("fault.synced seconds=%.1f", time.monotonic() - began)
+    log.info("fault.synced seconds=%.1f report=%s", time.monotonic() - began, done.stdout.strip())
     try:
         report: dict[str, Any] = json.loads(done.stdout)
     except json.JSONDecodeError:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import requests
 
 from csp_jira_sync.demo.run import signed_post
-from tests.fault.stream import Delivery, by_partition
+from tests.fault.stream import Delivery
 
 
 @dataclass
@@ -50,14 +50,16 @@ RETRIED = {429, 500, 502, 503, 504}
 class Sender(threading.Thread):
     def __init__(
         self,
-        deliveries: Sequence[Delivery],
+        deliveries: Sequence[tuple[int, Delivery]],
         base_urls: Callable[[], Sequence[str]],
         secret: str,
         *,
         give_up_after: float,
         pause: float = 0.1,
+        checkpoint: Callable[[int], None] | None = None,
     ) -> None:
-        super().__init__(name=f"sender-{deliveries[0].partition}", daemon=True)
+        super().__init__(name=f"sender-{deliveries[0][1].partition}", daemon=True)
+        self.checkpoint = checkpoint
         self.deliveries = deliveries
         self.base_urls = base_urls
         self.secret = secret
@@ -69,7 +71,9 @@ class Sender(threading.Thread):
     def run(self) -> None:
         try:
             with requests.Session() as session:
-                for delivery in self.deliveries:
+                for index, delivery in self.deliveries:
+                    if self.checkpoint is not None:
+                        self.checkpoint(index)
                     self._deliver(session, delivery)
         except BaseException as exc:  # reported by send_all, in the test's thread
             self.error = exc
@@ -111,11 +115,16 @@ def send_all(
     secret: str,
     *,
     give_up_after: float = 120.0,
+    checkpoint: Callable[[int], None] | None = None,
 ) -> SendReport:
-    """Every partition by a sender of its own, side by side; waits until all are done."""
+    """Every partition by a sender of its own, side by side; waits until all are done.
+    `checkpoint(index)` is called before the delivery at `index` of the stream is sent."""
+    partitions: dict[int, list[tuple[int, Delivery]]] = {}
+    for index, delivery in enumerate(stream):
+        partitions.setdefault(delivery.partition, []).append((index, delivery))
     senders = [
-        Sender(deliveries, base_urls, secret, give_up_after=give_up_after)
-        for _, deliveries in sorted(by_partition(stream).items())
+        Sender(deliveries, base_urls, secret, give_up_after=give_up_after, checkpoint=checkpoint)
+        for _, deliveries in sorted(partitions.items())
     ]
     for sender in senders:
         sender.start()
