@@ -39,6 +39,7 @@ COLUMNS = (
     ("duplicate_comments", "dup comments"),
     ("state_equal", "state equal"),
     ("sender_5xx", "5xx to senders"),
+    ("sender_connection_errors", "conn. errors"),
     ("duration_s", "duration s"),
 )
 

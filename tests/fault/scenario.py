@@ -45,6 +45,7 @@ class Row:
     duplicate_comments: int
     state_equal: bool
     sender_5xx: int
+    sender_connection_errors: int
     duration_s: float
     notes: str = ""
 
@@ -184,6 +185,7 @@ def measure(
         duplicate_comments=duplicate_comments(found),
         state_equal=not diffs,
         sender_5xx=sent.server_errors,
+        sender_connection_errors=sent.connection_errors,
         duration_s=round(time.monotonic() - started, 1),
         notes=notes,
     )
