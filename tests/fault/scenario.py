@@ -115,6 +115,8 @@ def replay(
         stream,
         lambda: [daemon.base_url for daemon in target.daemons],
         target.secret,
+        # Senders retry for hours (PagerDuty: 48 h); ten minutes outlasts any restart here.
+        give_up_after=DRAIN_TIMEOUT,
         checkpoint=killer.checkpoint if killer else None,
     )
     log.info("fault.sent seconds=%.1f", time.monotonic() - began)
