@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench install clean
+.PHONY: demo test soak lint typecheck bench install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ test: $(STAMP)
 	$(BIN)/mypy csp_jira_sync jira_sandbox
 	$(BIN)/lint-imports
 	scripts/with-postgres $(BIN)/pytest -n 2 -q
+
+## The fault harness (tests/fault) at issue 12's sizes: 1,000 events, 20 SIGKILLs, Jira and
+## store faults. Prints the table; its JSON copy goes to var/soak.json. (`make test` runs the
+## short version.)
+soak: $(STAMP)
+	scripts/with-postgres $(BIN)/pytest -m 'fault or soak' --soak-size long --soak-json var/soak.json -q
+	$(BIN)/python -m tests.security.fuzz --cases 1000
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -7,7 +7,8 @@ injected faults), authentication, the route, and the stats (counted by path temp
 An injected fault happens before the call is handled; for a write (POST, PUT, DELETE) it
 happens, with the probability the `faultAfterWrite` knob gives, after the write was applied: the
 client then sees a failure for a write that did land, the case a sync tool must not answer
-with a blind retry of a create.
+with a blind retry of a create. An injected 429 never strikes after a write: Jira rate-limits
+a call before it acts on it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from jira_sandbox.config import SandboxConfig
 from jira_sandbox.core import Sandbox
 from jira_sandbox.errors import JiraApiError
 from jira_sandbox.http import Call, Handler, error_response, json_response
+from jira_sandbox.knobs import RateDecision
 from jira_sandbox.routing import RouteMatch, Router
 
 Scope = MutableMapping[str, Any]
@@ -121,8 +123,12 @@ class SandboxApp:
             await error_response(limited)(scope, receive, send)
             return
         fault = sandbox.knobs.draw_fault()
+        # A 429 is Jira's answer before it does anything: never after the write.
         after_write = (
-            fault is not None and method in WRITE_METHODS and sandbox.knobs.fault_after_write()
+            fault is not None
+            and fault != "429"
+            and method in WRITE_METHODS
+            and sandbox.knobs.fault_after_write()
         )
         if fault is not None and not after_write:
             await self._inject(fault, route_name, scope, receive, send)
@@ -183,6 +189,15 @@ class SandboxApp:
                 headers=headers,
             )
             await error_response(error)(scope, receive, send)
+            return
+        if fault == "429":
+            # Jira Cloud's burst limit answer, with the headers of an emptied bucket.
+            self.sandbox.stats.record(route_name, fault, label)
+            limit = self.sandbox.knobs.settings.rate_limit_burst or 100
+            headers = RateDecision(False, limit, 0, retry_after_s=1).headers(datetime.now(UTC))
+            await error_response(JiraApiError(429, [msg.RATE_LIMITED], headers=headers))(
+                scope, receive, send
+            )
             return
         self.sandbox.stats.record(route_name, fault, label)
         if fault == "timeout":

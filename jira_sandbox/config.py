@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Literal
 
 Mode = Literal["cloud", "datacenter"]
-FaultKind = Literal["500", "502", "503", "drop", "timeout"]
-FAULT_KINDS: tuple[FaultKind, ...] = ("500", "502", "503", "drop", "timeout")
+FaultKind = Literal["500", "502", "503", "429", "drop", "timeout"]
+FAULT_KINDS: tuple[FaultKind, ...] = ("500", "502", "503", "429", "drop", "timeout")
+# Without `faultKinds` the faults are server-side failures only; a 429 is asked for by name.
+DEFAULT_FAULT_KINDS: tuple[FaultKind, ...] = ("500", "502", "503", "drop", "timeout")
 
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:/\s*(s|sec|second|m|min|minute))?\s*$", re.IGNORECASE)
 
@@ -23,11 +25,15 @@ class KnobSettings:
       empty the call gets Jira Cloud's 429 with `Retry-After`, `X-RateLimit-*` and
       `RateLimit-Reason: jira-burst-based`. The burst defaults to one second's worth of calls.
     - `fault_rate`: the share of calls (0.0-1.0) that fail with one of `fault_kinds`: a 500, 502
-      or 503 in Jira's error shape, a dropped connection (`drop`: the socket is closed without an
-      answer), or a read timeout (`timeout`: no answer for `fault_stall_ms`). `fault_seed` makes
-      the draw repeatable. For writes (POST, PUT, DELETE), `fault_after_write` is the share of
-      injected faults that strike after the write was applied (the answer is lost, the change
-      is not).
+      or 503 in Jira's error shape, a 429 as the rate limit answers it (`429`: `Retry-After: 1`
+      and the `X-RateLimit-*` headers, as if a burst from elsewhere had emptied the bucket), a
+      dropped connection (`drop`: the socket is closed without an answer), or a read timeout
+      (`timeout`: no answer for `fault_stall_ms`). The kind is drawn uniformly from the list, so
+      a kind named twice is drawn twice as often (`["500", "500", "429"]`: two 500s per 429).
+      `fault_seed` makes the draw repeatable. For writes (POST, PUT, DELETE),
+      `fault_after_write` is the share of injected faults that strike after the write was
+      applied (the answer is lost, the change is not); never a 429, which Jira answers before
+      it does anything.
     - `index_lag_ms`: a created or edited issue shows in JQL search only this long after the
       write, unless the search names it in `reconcileIssues` (Cloud's read-after-write).
     """
@@ -36,7 +42,7 @@ class KnobSettings:
     rate_limit_per_s: float | None = None
     rate_limit_burst: int | None = None
     fault_rate: float = 0.0
-    fault_kinds: tuple[FaultKind, ...] = FAULT_KINDS
+    fault_kinds: tuple[FaultKind, ...] = DEFAULT_FAULT_KINDS
     fault_stall_ms: int = 15000
     fault_seed: int | None = None
     fault_after_write: float = 0.5

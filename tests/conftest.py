@@ -10,4 +10,5 @@ pytest_plugins: list[str] = [
     "tests.support.contract",
     "tests.support.database",
     "tests.support.postgres_cluster",
+    "tests.fault.plugin",
 ]

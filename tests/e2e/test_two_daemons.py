@@ -75,17 +75,18 @@ class ServeProcess:
             )
         self.process = process
         me = f":{process.pid}:"
-        deadline = time.monotonic() + 30
+        # Start-up is mostly imports: 40 s and more on a 2-core machine at load 20.
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 return False
             try:
                 # The daemon names itself on /metrics: this is our process, not a neighbour.
-                metrics = requests.get(self.base_url + "/metrics", timeout=1)
-                ready = requests.get(self.base_url + "/readyz", timeout=1)
+                metrics = requests.get(self.base_url + "/metrics", timeout=5)
+                ready = requests.get(self.base_url + "/readyz", timeout=5)
                 if me in metrics.text and ready.status_code == 200:
                     return True
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or too busy to answer
                 pass
             time.sleep(0.1)
         raise AssertionError(f"{self.name} did not become ready: {self.log.read_text()}")

@@ -143,3 +143,35 @@ def test_a_bad_knob_value_is_refused_with_the_reason(sandbox: RunningSandbox) ->
     assert answer.status_code == 400
     assert "faultRate must be between 0.0 and 1.0" in answer.json()["errorMessages"][0]
     assert sandbox.admin.knobs()["faultRate"] == 0.0
+
+
+def test_an_injected_429_answers_like_jira_clouds_burst_limit(sandbox: RunningSandbox) -> None:
+    sandbox.admin.set_knobs(faultRate=1.0, faultKinds=["429"])
+    answer = JiraHttp(sandbox).get("myself")
+    assert answer.status_code == 429
+    assert answer.headers["Retry-After"] == "1"
+    assert answer.headers["RateLimit-Reason"] == "jira-burst-based"
+    assert answer.headers["X-RateLimit-Remaining"] == "0"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\dZ", answer.headers["X-RateLimit-Reset"])
+    assert answer.json()["errorMessages"]
+    assert sandbox.admin.stats()["injected"] == {"429": 1}
+
+
+def test_an_injected_429_never_strikes_after_the_write(sandbox: RunningSandbox) -> None:
+    sandbox.admin.set_knobs(faultRate=1.0, faultKinds=["429"], faultAfterWrite=1.0)
+    body = {"fields": {"project": {"key": "CSP"}, "issuetype": {"name": "Task"}, "summary": "no"}}
+    assert JiraHttp(sandbox).post("issue", json=body).status_code == 429
+    assert sandbox.admin.issues() == []
+
+
+def test_a_fault_kind_named_twice_is_drawn_twice_as_often(sandbox: RunningSandbox) -> None:
+    sandbox.admin.set_knobs(faultRate=1.0, faultKinds=["500", "500", "502"], faultSeed=4)
+    http = JiraHttp(sandbox)
+    statuses = [http.get("myself").status_code for _ in range(300)]
+    # Binomial(300, 2/3): 200 expected, 150..250 is more than 8 standard deviations wide.
+    assert 150 <= statuses.count(500) <= 250, statuses.count(500)
+    assert statuses.count(500) + statuses.count(502) == 300
+
+
+def test_without_fault_kinds_the_faults_are_server_side_only(sandbox: RunningSandbox) -> None:
+    assert "429" not in sandbox.admin.knobs()["faultKinds"]
