@@ -123,6 +123,10 @@ COMMANDS = [
         ("import-requests", "{requests}"),
         database="unreachable",
     ),
+    Run("reconcile --dry-run", ("reconcile", "--dry-run"), jira="sandbox"),
+    Run("reconcile json on postgres", ("reconcile", "--format", "json"), "sandbox", "postgres"),
+    Run("reconcile, Jira 401", ("reconcile", "--format", "json"), jira="refuses-token"),
+    Run("reconcile, database unreachable", ("reconcile",), database="unreachable"),
 ]
 
 
