@@ -161,7 +161,7 @@ def _render(report: Report, why: str, fmt: Format) -> None:
             [
                 (
                     s.name,
-                    "ok" if s.error is None else f"FAILED: {s.error}",
+                    f"FAILED: {s.error}" if s.error else " ".join(("ok", s.summary)).strip(),
                     len(s.findings),
                     f"{s.seconds:.1f}",
                 )

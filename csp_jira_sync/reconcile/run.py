@@ -33,9 +33,19 @@ LAST_SLOT = "reconcile.last_slot"  # cursor: the cron time the last nightly run 
 @dataclass(frozen=True)
 class StepReport:
     name: str
-    findings: tuple[Finding, ...]
+    reported: tuple[Finding, ...]  # everything the step answered, its "clean" notes included
     error: str | None
     seconds: float
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """What the step found: drift repaired, repairable or reported (not its clean notes)."""
+        return tuple(f for f in self.reported if f.outcome != "clean")
+
+    @property
+    def summary(self) -> str:
+        """What a clean step says it looked at ("" when it said nothing)."""
+        return "; ".join(f.found for f in self.reported if f.outcome == "clean")
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,7 @@ class Report:
                     "ok": s.error is None,
                     "error": s.error,
                     "findings": len(s.findings),
+                    "summary": s.summary,
                 }
                 for s in self.steps
             ],

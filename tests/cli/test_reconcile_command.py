@@ -55,6 +55,9 @@ def test_a_clean_first_run_exits_0_and_says_its_window(env: dict[str, str]) -> N
     assert [s["step"] for s in data["steps"]] == [
         "deleted-issues",
         "redelivery",
+        "duplicates",
+        "labels",
+        "visibility",
         "allowance",
         "retention",
     ]

@@ -115,3 +115,15 @@ def test_two_reconciliations_at_once_one_runs_the_other_names_who_holds_it(store
     # Once the first is done, the lock is free again.
     assert second.run(SCOPE).exit_code is ExitCode.CLEAN and len(other.runs) == 1
     assert JOB not in {lock.job for lock in store.job_locks.all()}
+
+
+def test_a_steps_clean_note_is_its_summary_not_a_finding(store: Store) -> None:
+    note = Finding("duplicates", "all", "12 source items in scope, no duplicate issue", "clean", "")
+    step = Recording("duplicates", [note])
+    report = Reconciler(store, [step], _leases(store, "a"), clock=lambda: NOW).run(SCOPE)
+    assert report.findings == () and report.exit_code is ExitCode.CLEAN
+    [only] = report.steps
+    assert only.summary == "12 source items in scope, no duplicate issue"
+    assert report.as_json()["steps"] == [
+        {"step": "duplicates", "ok": True, "error": None, "findings": 0, "summary": only.summary}
+    ]
