@@ -63,6 +63,8 @@ def test_a_read_only_transaction_reads_while_another_holds_the_write_lock(
         writer.execute(text("UPDATE cursors SET value = value"))
         with store.transaction("test: a reader", read_only=True) as reader:
             assert reader.execute(text("SELECT count(*) FROM inbox")).scalar() == 0
-        with pytest.raises(StoreUnavailable, match="database is locked"):
-            with store.transaction("test: a second writer"):
-                pass
+        with (
+            pytest.raises(StoreUnavailable, match="database is locked"),
+            store.transaction("test: a second writer"),
+        ):
+            pass
