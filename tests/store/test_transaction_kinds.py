@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from csp_jira_sync.errors import StoreUnavailable
 from csp_jira_sync.store import Store
@@ -47,7 +48,10 @@ def test_a_store_configured_normal_stays_normal(tmp_path: Path) -> None:
 def test_a_recoverable_postgresql_commit_is_asynchronous_for_that_transaction_only(
     postgres_database_url: str,
 ) -> None:
-    store = Store.open(postgres_database_url)
+    # The test server may run with synchronous_commit=off for speed: these connections say on.
+    url = make_url(postgres_database_url)
+    options = f"{url.query.get('options', '')} -csynchronous_commit=on".strip()
+    store = Store.open(url.update_query_dict({"options": options}).render_as_string(False))
     store.migrate()
     assert _level(store) == "on"
     assert _level(store, recoverable=True) == "off"
