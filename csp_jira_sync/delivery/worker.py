@@ -29,7 +29,7 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from csp_jira_sync.delivery.lanes import Lanes, subject_lanes
-from csp_jira_sync.delivery.once import Defer
+from csp_jira_sync.delivery.once import Defer, Finished
 from csp_jira_sync.errors import InputError, JiraPermanent, JiraTransient, StoreUnavailable
 from csp_jira_sync.store import InboxRow, Store
 
@@ -58,7 +58,11 @@ OUTAGE_WAIT_CAP = timedelta(seconds=30)
 
 
 class Handler(Protocol):
-    def __call__(self, row: InboxRow) -> str: ...
+    """Carries one event into Jira and says what happened; returns `Finished` when it marked
+    the row done itself (in the transaction that recorded its Jira call), else the worker
+    marks it done."""
+
+    def __call__(self, row: InboxRow) -> str | Finished: ...
 
 
 @dataclass(frozen=True)
@@ -169,7 +173,14 @@ class Worker:
             return BatchReport()
         self._unfinished = _Claim(tuple(row.id for row in rows), now + self.config.lease)
         stop = self._stop
-        finished = self._lanes.run(subject_lanes(rows), lambda lane: self._lane(lane, stop))
+        lanes = subject_lanes(rows)
+        # What each lane waits behind, read for the whole batch at once: a lane that finds
+        # an earlier event of its subject unfinished defers its events, so a stale answer here
+        # (another daemon finished that event meanwhile) costs a short wait, never the order.
+        earlier = self.store.earlier_unfinished_of([lane[0] for lane in lanes])
+        finished = self._lanes.run(
+            lanes, lambda lane: self._lane(lane, earlier[(lane[0].kind, lane[0].subject)], stop)
+        )
         if finished.error is not None:
             raise finished.error
         if stop is not None and stop.is_set():
@@ -179,15 +190,18 @@ class Worker:
         self._unfinished = None
         return BatchReport(finished.outcomes)
 
-    def _lane(self, rows: Sequence[InboxRow], stop: threading.Event | None) -> Counter[str]:
-        """One subject's claimed events, strictly in order, on one lane. Once one waits, the
-        later ones wait too; once one is dead-lettered, the later ones are held until it is
-        requeued or dropped."""
+    def _lane(
+        self,
+        rows: Sequence[InboxRow],
+        earlier: Sequence[InboxRow],
+        stop: threading.Event | None,
+    ) -> Counter[str]:
+        """One subject's claimed events, strictly in order, on one lane, behind the `earlier`
+        events of the subject still unfinished. Once one waits, the later ones wait too; once
+        one is dead-lettered, the later ones are held until it is requeued or dropped."""
         outcomes: Counter[str] = Counter()
-        first = rows[0]
         waiting: datetime | None = None
         held = False
-        earlier = self.store.earlier_unfinished(first)
         if any(other.state == "dead" for other in earlier):
             held = True
         elif earlier:
@@ -322,14 +336,21 @@ class Worker:
                 row.attempts + 1,
             )
             return "error", due
+        if isinstance(outcome, Finished):
+            return outcome.outcome, None
         self.store.complete(row.id)
         return outcome, None
 
     def _renew(self, row: InboxRow) -> bool:
+        """Make sure the row is still this worker's, with at least half a lease ahead. While
+        the batch's own lease has that much left, no other daemon can have claimed the row
+        (a claim takes only rows whose lease has ended), and asking the store would cost a
+        commit per event; past that, the lease is renewed, or the row left to whoever has it."""
         assert self._unfinished is not None  # only lanes of a claimed batch renew
-        renewed = self.store.renew_claim(
-            row.id, self._unfinished.until, self.clock(), self.config.lease
-        )
+        now = self.clock()
+        if self._unfinished.until - now >= self.config.lease / 2:
+            return True
+        renewed = self.store.renew_claim(row.id, self._unfinished.until, now, self.config.lease)
         if renewed is not None:
             with self._in_hand_lock:
                 self._in_hand[row.id] = renewed

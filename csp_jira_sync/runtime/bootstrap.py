@@ -23,6 +23,7 @@ from csp_jira_sync.classify import CompiledRules, compile_rules, load_classifica
 from csp_jira_sync.config.mappings import Mappings, load_mappings
 from csp_jira_sync.delivery.context import HandlerContext
 from csp_jira_sync.delivery.kinds import handlers_for
+from csp_jira_sync.delivery.lanes import lanes_for
 from csp_jira_sync.delivery.worker import Worker, WorkerConfig, utc_now
 from csp_jira_sync.jira.gateway import JiraGateway, connect, pace_config
 from csp_jira_sync.jira.pacer import Pacer
@@ -379,7 +380,7 @@ def build_app(settings: Settings, *, mappings: Mappings | None = None) -> App:
             batch=settings.worker_batch,
             retry_first=timedelta(seconds=settings.worker_retry_first_seconds),
             retry_max=timedelta(seconds=settings.worker_retry_max_seconds),
-            lanes=settings.jira_max_concurrency,
+            lanes=lanes_for(settings.jira_max_concurrency),
         ),
         clock=utc_now,
         on_dead_letter=lambda row, reason: metrics.dead_lettered(),

@@ -7,6 +7,16 @@ process but not a power cut; `synchronous=FULL` fsyncs the WAL on every commit (
 here) and survives both. A 202 is a promise the sender will not resend, so FULL is the
 default; the receiver's group commit spreads one fsync over every request in a batch.
 
+A transaction may say it need not wait for the disk (`RECOVERABLE`): on SQLite it commits
+with `synchronous=NORMAL` (the WAL is written, not fsynced), on PostgreSQL with
+`synchronous_commit=off`. Both logs are written in order, so a power cut (never a crash of the
+process) can lose such a commit only together with every commit after it, and the next commit
+that does wait for the disk makes it durable too. It is for records the daemon rebuilds on its
+own (what a Jira call it marked beforehand did; a lease; a due time), never for a promise (an
+accepted event) or the mark that must be on disk before a Jira call is sent. One fsync costs
+about 3 ms on the project's machine and each is taken under SQLite's one write lock: with every
+commit waiting for it, the worker's lanes queued behind each other's fsyncs (bench_delivery.py).
+
 Every SQLite transaction starts with BEGIN IMMEDIATE (read-only work excepted, see
 `READ_ONLY`): a deferred transaction that reads and then writes fails at once with
 SQLITE_BUSY when another writer got in between, and the busy timeout cannot help it.
@@ -29,6 +39,10 @@ SqliteSynchronous = Literal["FULL", "NORMAL"]
 # Execution option: this connection only reads, so on SQLite it may start a deferred
 # transaction that does not queue behind writers.
 READ_ONLY = "csp_read_only"
+# Execution option: this transaction's commit need not wait for the disk (see above).
+RECOVERABLE = "csp_recoverable"
+# Where a pooled SQLite connection remembers the synchronous level it was last set to.
+_SYNCHRONOUS_NOW = "csp_synchronous"
 
 
 def safe_url(url: URL | str) -> str:
@@ -89,10 +103,17 @@ def _sqlite_engine(url: URL, busy_timeout: float, synchronous: SqliteSynchronous
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        if connection.get_execution_options().get(READ_ONLY):
+        options = connection.get_execution_options()
+        if options.get(READ_ONLY):
             connection.exec_driver_sql("BEGIN")
-        else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        wanted = "NORMAL" if options.get(RECOVERABLE) else synchronous
+        info = connection.connection.info
+        if info.get(_SYNCHRONOUS_NOW, synchronous) != wanted:
+            # Outside a transaction: SQLite ignores a change of level inside one.
+            connection.exec_driver_sql(f"PRAGMA synchronous={wanted}")
+            info[_SYNCHRONOUS_NOW] = wanted
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

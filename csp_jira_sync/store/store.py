@@ -21,6 +21,7 @@ from sqlalchemy import (
     Row,
     Table,
     and_,
+    bindparam,
     exists,
     func,
     or_,
@@ -35,6 +36,7 @@ from sqlalchemy.sql.selectable import NamedFromClause
 from csp_jira_sync.errors import StoreUnavailable
 from csp_jira_sync.store.engine import (
     READ_ONLY,
+    RECOVERABLE,
     SqliteSynchronous,
     make_engine,
     unavailable_on_failure,
@@ -46,6 +48,8 @@ from csp_jira_sync.store.upsert import insert_for
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _ERROR_LIMIT = 4000
+# Values per IN list: far below every database's limit on bound parameters.
+_IN_CHUNK = 500
 # Any constant will do; it only has to be the same in every process that migrates.
 _MIGRATION_LOCK = 0x6373_706A_6972_61
 
@@ -88,6 +92,12 @@ _HELD = and_(
     exists().where(_same_subject(_dead, inbox), _dead.c.state == "dead", _before(_dead, inbox)),
 )
 DROPPED_PREFIX = "dropped by an operator"
+# Run once per event: built once, values bound at execution (see store/upsert.py).
+_COMPLETE = (
+    update(inbox)
+    .where(inbox.c.id == bindparam("b_row_id"))
+    .values(state="done", done_at=bindparam("b_done_at"), claimed_until=None)
+)
 
 
 class Store:
@@ -160,12 +170,27 @@ class Store:
         return None
 
     @contextmanager
-    def transaction(self, action: str) -> Iterator[Connection]:
+    def transaction(
+        self, action: str, *, read_only: bool = False, recoverable: bool = False
+    ) -> Iterator[Connection]:
         """One unit of work: a transaction that commits on success and rolls back on any error.
         A lost or unreachable database surfaces as `StoreUnavailable` naming `action`, which the
-        worker and the periodic jobs wait out; nothing else outside `store/` opens one."""
-        with unavailable_on_failure(action), self._engine.begin() as connection:
-            yield connection
+        worker and the periodic jobs wait out; nothing else outside `store/` opens one.
+
+        `read_only`: the body only reads, so on SQLite it does not queue for the write lock.
+        `recoverable`: the commit need not wait for the disk, because a power cut that loses it
+        leaves what the daemon recovers from anyway (see `store/engine.py`): the record of
+        what a Jira call did, whose mark was committed before the call; never a mark that
+        must precede a call, nor an accepted event."""
+        with unavailable_on_failure(action), self._engine.connect() as connection:
+            if read_only:
+                connection.execution_options(**{READ_ONLY: True})
+            elif recoverable:
+                connection.execution_options(**{RECOVERABLE: True})
+            with connection.begin():
+                if recoverable and not read_only and self.dialect == "postgresql":
+                    connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+                yield connection
 
     def _reader(self) -> Connection:
         return self._engine.connect().execution_options(**{READ_ONLY: True})
@@ -257,7 +282,8 @@ class Store:
             .limit(limit)
             .with_for_update(skip_locked=True, of=inbox)
         )
-        with unavailable_on_failure("claiming events"), self._engine.begin() as connection:
+        # A lease: a power cut that loses it only frees the rows again (recoverable).
+        with self.transaction("claiming events", recoverable=True) as connection:
             ids = list(connection.execute(due).scalars())
             if not ids:
                 return []
@@ -299,7 +325,7 @@ class Store:
             )
             .values(claimed_until=None)
         )
-        with unavailable_on_failure("releasing claimed events"), self._engine.begin() as connection:
+        with self.transaction("releasing claimed events", recoverable=True) as connection:
             return int(connection.execute(statement).rowcount)
 
     def renew_claim(
@@ -320,9 +346,17 @@ class Store:
             )
             .values(claimed_until=until)
         )
-        with unavailable_on_failure("renewing a claim"), self._engine.begin() as connection:
+        with self.transaction("renewing a claim", recoverable=True) as connection:
             renewed = connection.execute(statement).rowcount
         return until if renewed else None
+
+    @staticmethod
+    def complete_in(connection: Connection, inbox_id: int, now: datetime) -> None:
+        """Mark a row done inside a transaction a handler has open, so that what the handler
+        recorded of its Jira call and the row's completion are one commit."""
+        result = connection.execute(_COMPLETE, {"b_row_id": inbox_id, "b_done_at": now})
+        if result.rowcount == 0:
+            raise KeyError(f"no inbox row with id {inbox_id}")
 
     def complete(self, inbox_id: int, *, now: datetime | None = None) -> None:
         self._update(
@@ -367,7 +401,10 @@ class Store:
         )
 
     def _update(self, action: str, inbox_id: int, **values: Any) -> None:
-        with unavailable_on_failure(action), self._engine.begin() as connection:
+        # The worker's outcomes of an event (done, due again, dead): a power cut that loses one
+        # only has the event run again, and its handler's journal makes that run a no-op in
+        # Jira (recoverable; see `transaction`).
+        with self.transaction(action, recoverable=True) as connection:
             result = connection.execute(
                 update(inbox).where(inbox.c.id == inbox_id).values(**values)
             )
@@ -474,6 +511,38 @@ class Store:
         )
         with unavailable_on_failure("reading earlier events"), self._reader() as connection:
             return [_row(found) for found in connection.execute(query)]
+
+    def earlier_unfinished_of(
+        self, rows: Sequence[InboxRow]
+    ) -> dict[tuple[str, str], list[InboxRow]]:
+        """`earlier_unfinished` for several rows of different subjects (the first row of each
+        lane of a batch) in one read: by (kind, subject), the rows of that subject that come
+        before the given one and are still pending or dead-lettered, in order."""
+        firsts = {(row.kind, row.subject): row for row in rows}
+        found: dict[tuple[str, str], list[InboxRow]] = {key: [] for key in firsts}
+        if not firsts:
+            return found
+        latest = max(row.occurred_at for row in firsts.values())
+        subjects = sorted({subject for _, subject in firsts})
+        with unavailable_on_failure("reading earlier events"), self._reader() as connection:
+            for start in range(0, len(subjects), _IN_CHUNK):
+                query = (
+                    select(inbox)
+                    .where(
+                        inbox.c.subject.in_(subjects[start : start + _IN_CHUNK]),
+                        inbox.c.state.in_(("pending", "dead")),
+                        inbox.c.occurred_at <= latest,
+                    )
+                    .order_by(inbox.c.occurred_at, inbox.c.id)
+                )
+                for candidate in connection.execute(query):
+                    first = firsts.get((candidate.kind, candidate.subject))
+                    if first is not None and (candidate.occurred_at, candidate.id) < (
+                        first.occurred_at,
+                        first.id,
+                    ):
+                        found[(first.kind, first.subject)].append(_row(candidate))
+        return found
 
     def held(self) -> Held:
         """Pending events held behind dead letters of their subject: how many in all, and how

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import jira
+import requests
 import responses
 
-from csp_jira_sync.jira.gateway import JiraGateway
+from csp_jira_sync.jira.gateway import JiraGateway, read_environment_once
 from csp_jira_sync.jira.model import IssueDraft, IssueLink, IssueRef
 from csp_jira_sync.jira.retry import RetryPolicy
 
@@ -73,3 +75,22 @@ def test_links_go_in_a_second_call_where_linked_issues_is_not_on_the_create_scre
     assert "update" not in second
     link = json.loads(responses.calls[2].request.body or "{}")
     assert link["outwardIssue"] == {"key": "CSP-1"} and link["inwardIssue"] == {"key": "CSP-2"}
+
+
+def test_the_environment_s_proxy_for_jira_is_read_once_at_connect(monkeypatch: Any) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "other.example")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/corporate.pem")
+    session = requests.Session()
+    read_environment_once(session, BASE)
+    assert session.proxies["https"] == "http://proxy.example:3128"
+    assert session.verify == "/etc/ssl/corporate.pem"
+    assert session.trust_env is False  # later calls do not read it again
+
+
+def test_no_proxy_naming_jira_leaves_its_calls_direct(monkeypatch: Any) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "jira.example")
+    session = requests.Session()
+    read_environment_once(session, BASE)
+    assert session.proxies == {}

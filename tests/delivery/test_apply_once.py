@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy.engine import Connection
 
 from csp_jira_sync.delivery import journal
 from csp_jira_sync.delivery.once import apply_once
@@ -31,6 +32,12 @@ class World:
     clock: FakeClock
     jira: FakeGateway
     issue: IssueRef
+    # What the caller's `then` saw of the event's mark inside the recording commit.
+    then_saw: list[str | None] = field(default_factory=list)
+
+    def then(self, conn: Connection, issue: IssueRef) -> None:
+        assert issue == self.issue
+        self.then_saw.append(journal.applied_state(conn, KIND, EVENT))
 
     def apply(self, status: str | None) -> str:
         return apply_once(
@@ -43,6 +50,7 @@ class World:
             comment=COMMENT,
             status=status,
             now=self.clock,
+            then=self.then,
         )
 
     def state(self) -> str | None:
@@ -139,6 +147,9 @@ def test_apply_once(world: World, case: Case) -> None:
         case.issue_status,
     )
     assert dict(world.jira.calls) == case.calls
+    # The caller's record rides on the commit that marks the event applied, and only then.
+    done = case.outcome not in ("transient", "permanent")
+    assert world.then_saw == (["applied"] if done else [])
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.engine import Connection
 
 from csp_jira_sync.delivery import journal
 from csp_jira_sync.delivery.once import Created, Defer, create_once
 from csp_jira_sync.errors import JiraPermanent, JiraTransient
-from csp_jira_sync.jira.model import IssueDraft
+from csp_jira_sync.jira.model import IssueDraft, IssueRef
 from csp_jira_sync.store import Store
 from tests.support.fake_gateway import FakeClock, FakeGateway
 
@@ -30,6 +31,12 @@ class World:
     store: Store
     clock: FakeClock
     jira: FakeGateway
+    # What the caller's `then` saw of the ledger inside the recording commit, when it ran.
+    then_saw: list[str | None] = field(default_factory=list)
+
+    def then(self, conn: Connection, issue: IssueRef) -> None:
+        entry = journal.ledger_entry(conn, KIND, SUBJECT, GENERATION)
+        self.then_saw.append(entry.state if entry and entry.issue == issue else None)
 
     def attempt(self) -> Created:
         return create_once(
@@ -42,6 +49,7 @@ class World:
             draft=DRAFT,
             now=self.clock,
             settle=SETTLE,
+            then=self.then,
         )
 
     def ledger(self) -> journal.LedgerEntry | None:
@@ -155,6 +163,8 @@ def test_create_once(world: World, case: Case) -> None:
     assert dict(world.jira.calls) == case.calls
     if entry is not None and entry.state == "created":
         assert entry.issue is not None and entry.issue.id in world.jira.issues
+    # The caller's record rides on the commit that records the issue, and only when there is one.
+    assert world.then_saw == (["created"] if case.outcome in ("new", "recovered") else [])
 
 
 def test_a_deferred_miss_comes_back_exactly_when_the_settle_time_ends(world: World) -> None:

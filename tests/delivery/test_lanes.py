@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from csp_jira_sync.delivery.lanes import subject_lanes
+from csp_jira_sync.delivery.lanes import lanes_for, subject_lanes
 from csp_jira_sync.delivery.worker import Worker, WorkerConfig
 from csp_jira_sync.errors import JiraPermanent, StoreUnavailable
 from csp_jira_sync.store import InboxRow, Store
@@ -151,3 +151,7 @@ def test_a_lost_store_in_one_lane_stops_the_batch_once_the_others_finish(tmp_pat
     with pytest.raises(StoreUnavailable):
         worker(store, handler, lanes=2).run_once()
     assert finished == ["b"]
+
+
+def test_the_lanes_outnumber_the_call_slots_by_half_so_none_stands_empty() -> None:
+    assert [lanes_for(slots) for slots in (1, 2, 6, 16)] == [2, 3, 9, 24]

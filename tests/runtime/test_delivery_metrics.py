@@ -33,7 +33,7 @@ def test_metrics_show_the_lanes_the_pace_and_the_oldest_undelivered_event(
         with start_daemon(app, with_worker=False) as daemon:
             empty = scrape(daemon.base_url)
             assert empty["csp_oldest_undelivered_seconds"] == 0.0
-            assert empty["csp_worker_lanes"] == 6.0
+            assert empty["csp_worker_lanes"] == 9.0  # half as many again as call slots
             assert empty["csp_worker_lanes_busy"] == 0.0
             assert empty["csp_jira_calls_in_flight"] == 0.0
             assert empty["csp_jira_concurrency_limit"] == 6.0

@@ -83,6 +83,29 @@ def test_earlier_unfinished_lists_pending_and_dead_events_before_a_row(store: St
     ]
 
 
+def test_earlier_unfinished_of_a_batch_answers_as_one_look_per_row_would(store: Store) -> None:
+    _dead_open(store)
+    store.accept(
+        [
+            item("b-ack", subject="NOC-2", minutes=2),
+            item("b-resolve", subject="NOC-2", minutes=4),
+            item("c-open", subject="NOC-3", minutes=3),
+            item("request", subject=SUBJECT, kind="request", source="requests", minutes=0),
+        ],
+        now=T0,
+    )
+    firsts = [
+        store.pending_for_subject("escalation", SUBJECT)[1],  # the reopen, behind two
+        store.pending_for_subject("escalation", "NOC-2")[1],  # the ack, behind "other"
+        store.pending_for_subject("escalation", "NOC-3")[0],  # nothing before it
+        store.pending_for_subject("request", SUBJECT)[0],  # same subject, another kind
+    ]
+    found = store.earlier_unfinished_of(firsts)
+    assert found == {(r.kind, r.subject): store.earlier_unfinished(r) for r in firsts}
+    assert [len(found[(r.kind, r.subject)]) for r in firsts] == [2, 1, 0, 0]
+    assert store.earlier_unfinished_of([]) == {}
+
+
 def test_release_claims_gives_back_only_this_workers_unfinished_claims(store: Store) -> None:
     store.accept([item("a"), item("b", subject="NOC-2"), item("c", subject="NOC-3")], now=T0)
     a, b, c = store.claim(3, T0, LEASE)
