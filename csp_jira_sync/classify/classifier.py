@@ -28,7 +28,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -105,10 +105,20 @@ class Classification(_Frozen):
         return text
 
 
-def classify(
-    subject: str, body: str, rules: ClassificationRules | CompiledRules, catalog: Catalog
-) -> Classification:
-    """Classify one request. Pass `compile_rules(rules, catalog)` when classifying many."""
+class RequestClassifier(Protocol):
+    """A classifier other than the rules (the learned one: `learned.LearnedClassifier`)."""
+
+    def classify(self, subject: str, body: str, catalog: Catalog) -> Classification: ...
+
+
+Classifier = ClassificationRules | CompiledRules | RequestClassifier
+
+
+def classify(subject: str, body: str, rules: Classifier, catalog: Catalog) -> Classification:
+    """Classify one request with the learned model (a `RequestClassifier`), or with the rules
+    alone (pass `compile_rules(rules, catalog)` when classifying many)."""
+    if not isinstance(rules, ClassificationRules | CompiledRules):
+        return rules.classify(subject, body, catalog)
     compiled = _compiled(rules, catalog)
     fields = _fields(subject, body, compiled)
     evidence = [e for f in fields for e in _evidence(f, compiled)]
