@@ -105,6 +105,11 @@ class Settings(BaseSettings):
             ) from None
         return value
 
+    @field_validator("model_dir", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
+
     @field_validator("listen")
     @classmethod
     def _listen(cls, value: str) -> str:

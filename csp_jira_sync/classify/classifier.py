@@ -429,6 +429,17 @@ def _ordered(evidence: list[Evidence]) -> tuple[Evidence, ...]:
     return tuple(sorted(evidence, key=lambda e: (-e.weight, e.rule, e.field)))
 
 
+def out_of_scope_kind(subject: str, body: str, compiled: CompiledRules) -> str | None:
+    """The kind of out-of-scope the rules' out-of-scope evidence names, whatever they decide."""
+    evidence = [
+        e
+        for f in _fields(subject, body, compiled)
+        for e in _evidence(f, compiled)
+        if e.target == OUT_OF_SCOPE and e.weight > 0
+    ]
+    return _strongest_kind(evidence, compiled)
+
+
 def _strongest_kind(evidence: Sequence[Evidence], compiled: CompiledRules) -> str | None:
     kinds = {r.id: r.kind for r in compiled.rules}
     totals: dict[str, float] = defaultdict(float)

@@ -21,7 +21,10 @@ from csp_jira_sync.classify.classifier import (
     Candidate,
     Classification,
     Evidence,
+    classify,
+    out_of_scope_kind,
 )
+from csp_jira_sync.classify.compiled import CompiledRules
 from csp_jira_sync.classify.dataset import OUT_OF_SCOPE
 from csp_jira_sync.classify.model import FittedModel, Thresholds, decide, model_text, softmax
 from csp_jira_sync.classify.overrides import Override, Overrides
@@ -40,6 +43,7 @@ class LearnedClassifier:
     thresholds: Thresholds
     version: str
     overrides: Overrides = field(default_factory=Overrides)
+    rules: CompiledRules | None = None  # only to name the kind of out-of-scope
 
     def classify(self, subject: str, body: str, catalog: Catalog) -> Classification:
         override = self.overrides.matching(subject, body)
@@ -50,6 +54,13 @@ class LearnedClassifier:
         probabilities = softmax(margins, self.model.temperature)[0]
         classes = self.model.classes
         answer, reason = decide(list(probabilities), classes, self.thresholds)
+        known = sum(1 for i in words.indices if " " not in self.model.word_names[i])
+        if known < self.thresholds.min_words:
+            answer = "triage"
+            reason = (
+                f"too little said: {known} word(s) the model knows, "
+                f"{self.thresholds.min_words} needed"
+            )
         ranked = sorted(zip(probabilities, classes, strict=True), key=lambda p: (-p[0], p[1]))
         candidates = tuple(Candidate(target=t, score=round(float(p), 3)) for p, t in ranked[:3])
         winner = ranked[0][1]
@@ -78,6 +89,7 @@ class LearnedClassifier:
                 labels=(OUT_OF_SCOPE_LABEL,),
                 evidence=evidence,
                 candidates=candidates,
+                out_of_scope_kind=self._kind(subject, body),
             )
         activity = catalog.activity(answer)
         category = catalog.category(activity.category)
@@ -90,6 +102,14 @@ class LearnedClassifier:
             evidence=evidence,
             candidates=candidates,
         )
+
+    def _kind(self, subject: str, body: str) -> str | None:
+        """What kind of out-of-scope (technical-support, sales, ...): the hand-written rules'
+        strongest out-of-scope evidence names it; they no longer decide."""
+        if self.rules is None:
+            return None
+        found = classify(subject, body, self.rules, self.rules.catalog)
+        return found.out_of_scope_kind or out_of_scope_kind(subject, body, self.rules)
 
     def _words(self, winner: str, words: object) -> tuple[Evidence, ...]:
         """The word features of this request that pushed the winner's margin up or down most."""

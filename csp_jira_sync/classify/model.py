@@ -58,6 +58,9 @@ class Thresholds:
     activity: float = 0.4
     out_of_scope: float = 0.4
     out_of_scope_guard: float = 0.05
+    # A request with fewer distinct words the model knows than this says too little to be
+    # anything ("hello", "can you call me?"): triage, as with the rules.
+    min_words: int = 3
 
 
 def model_text(subject: str, body: str, *, cleaned: bool = True) -> str:

@@ -41,7 +41,7 @@ class ModelInfo:
     examples: int
     corrections: int
     libraries: dict[str, str]
-    thresholds: dict[str, float]
+    thresholds: dict[str, Any]
     evaluation: dict[str, Any]  # cross-validated on the training data, and on the held-out sets
     sha256: str = ""
 

@@ -16,10 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from csp_jira_sync.classify.compiled import compile_rules
 from csp_jira_sync.classify.dataset import OUT_OF_SCOPE, LabelledRequest, read_labelled
 from csp_jira_sync.classify.evaluate import Evaluation, evaluate
 from csp_jira_sync.classify.learned import LearnedClassifier
-from csp_jira_sync.classify.loading import EXAMPLES_DIR, load_examples
+from csp_jira_sync.classify.loading import EXAMPLES_DIR, load_classification_rules, load_examples
 from csp_jira_sync.classify.model import (
     FittedModel,
     ModelParams,
@@ -208,7 +209,8 @@ def current_classifier(
         )
         version = result.new.version
     saved = load(model_dir, version)
-    classifier = LearnedClassifier(saved.model, saved.thresholds, version, overrides)
+    rules = compile_rules(load_classification_rules(mappings_dir, catalog), catalog)
+    classifier = LearnedClassifier(saved.model, saved.thresholds, version, overrides, rules)
     return classifier, saved.info
 
 

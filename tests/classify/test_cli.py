@@ -31,7 +31,8 @@ def test_one_request_as_a_table_shows_answer_labels_confidence_and_evidence() ->
     assert "billing-enquiries" in result.output
     assert "csp-cat-finance, csp-act-billing-enquiries" in result.output
     assert "Confidence" in result.output
-    assert "be-charge" in result.output and "twice" in result.output
+    # The evidence: the words that weighed for the winner, and the closest labelled examples.
+    assert "invoice" in result.output and "example:" in result.output
 
 
 def test_one_request_as_json_carries_the_whole_decision() -> None:
