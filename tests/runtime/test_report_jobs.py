@@ -27,6 +27,7 @@ def test_report_jobs_are_registered_for_serve_and_raise_what_their_sources_give(
             "allowance-recompute",
             "reports",
             "problems",
+            "classify-retrain",
         ]
         assert [job.name for job in app.jobs() if not job.in_sync] == ["reports"]
         asked: list[str] = []
