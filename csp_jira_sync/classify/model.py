@@ -216,6 +216,11 @@ def fit(records: Sequence[LabelledRequest], params: ModelParams) -> FittedModel:
     temperature = fit_temperature(oof, targets, classes) if oof is not None else DEFAULT_TEMPERATURE
     features = Features.fresh(params)
     full, words = features.fit_transform(texts)
+    for vectorizer in (features.word, features.char):
+        # The n-grams min_df cut: kept by scikit-learn for introspection only, and most of a
+        # saved model's size and load time (its docs say it may be removed before pickling).
+        if vectorizer is not None and hasattr(vectorizer, "stop_words_"):
+            delattr(vectorizer, "stop_words_")
     estimator = _estimator(params, targets).fit(full, targets)
     assert tuple(str(c) for c in estimator.classes_) == classes
     return FittedModel(
