@@ -138,7 +138,6 @@ class App:
                 lambda: self.allowance(full=True),
                 every_seconds=self.settings.allowance_recompute_seconds,
             ),
-            *self._report_jobs(),
             Job(
                 "classify-retrain",
                 "Classifier retrained from labelled data and corrections",
@@ -147,6 +146,7 @@ class App:
                 every_seconds=self.settings.classify_retrain_interval_seconds,
                 in_sync=False,
             ),
+            *self._report_jobs(),
         ]
 
     def retrain_classifier(self) -> Counter[str]:

@@ -38,6 +38,7 @@ def test_serve_schedules_the_incremental_pass_and_the_month_reread(
             "allowance-recompute": 900.0,
             "reports": 3600.0,
             "problems": 3600.0,
+            "classify-retrain": 86400.0,  # nightly (issue 11)
         }
         done = jobs["allowance-recompute"].run()
         assert isinstance(done, Counter)

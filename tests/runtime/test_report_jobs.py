@@ -25,11 +25,14 @@ def test_report_jobs_are_registered_for_serve_and_raise_what_their_sources_give(
             "triage",
             "allowance",
             "allowance-recompute",
+            "classify-retrain",
             "reports",
             "problems",
-            "classify-retrain",
         ]
-        assert [job.name for job in app.jobs() if not job.in_sync] == ["reports"]
+        assert [job.name for job in app.jobs() if not job.in_sync] == [
+            "classify-retrain",
+            "reports",
+        ]
         asked: list[str] = []
 
         def documents(kind: str, label: str) -> list[ReportDocument]:
