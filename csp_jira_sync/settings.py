@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     # Mappings and data
     mappings_dir: Path = PROJECT_ROOT / "mappings"
     contracts_dir: Path = PROJECT_ROOT.parent / "shared" / "contracts"
+    # The request classifier's saved models; unset: `models/` beside the SQLite database
+    # (`var/models` for PostgreSQL). See `model_directory`.
+    model_dir: Path | None = None
+    classify_retrain_interval_seconds: float = Field(default=86400.0, gt=0)
 
     # Worker
     worker_batch: int = Field(default=200, ge=1)
@@ -125,6 +129,11 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("model_dir", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
+
     @field_validator("listen")
     @classmethod
     def _listen(cls, value: str) -> str:
@@ -132,6 +141,16 @@ class Settings(BaseSettings):
         if not sep or not host or not port.isdigit():
             raise ValueError("CSP_LISTEN must be host:port, e.g. 127.0.0.1:8080")
         return value
+
+    @property
+    def model_directory(self) -> Path:
+        """Where trained classifier models live: CSP_MODEL_DIR, else beside the SQLite data."""
+        if self.model_dir is not None:
+            return self.model_dir
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            return Path(self.database_url.removeprefix(prefix)).parent / "models"
+        return PROJECT_ROOT / "var" / "models"
 
     @property
     def listen_host(self) -> str:

@@ -9,7 +9,9 @@ from csp_jira_sync.classify.classifier import (
     TRIAGE_LABEL,
     Candidate,
     Classification,
+    Classifier,
     Evidence,
+    RequestClassifier,
     classify,
 )
 from csp_jira_sync.classify.compiled import CompiledRules, compile_rules
@@ -30,11 +32,13 @@ __all__ = [
     "Candidate",
     "Classification",
     "ClassificationRules",
+    "Classifier",
     "CompiledRules",
     "Evaluation",
     "Evidence",
     "LabelledRequest",
     "Miss",
+    "RequestClassifier",
     "RequestText",
     "Tally",
     "classify",

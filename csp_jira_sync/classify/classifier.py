@@ -28,7 +28,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -105,10 +105,20 @@ class Classification(_Frozen):
         return text
 
 
-def classify(
-    subject: str, body: str, rules: ClassificationRules | CompiledRules, catalog: Catalog
-) -> Classification:
-    """Classify one request. Pass `compile_rules(rules, catalog)` when classifying many."""
+class RequestClassifier(Protocol):
+    """A classifier other than the rules (the learned one: `learned.LearnedClassifier`)."""
+
+    def classify(self, subject: str, body: str, catalog: Catalog) -> Classification: ...
+
+
+Classifier = ClassificationRules | CompiledRules | RequestClassifier
+
+
+def classify(subject: str, body: str, rules: Classifier, catalog: Catalog) -> Classification:
+    """Classify one request with the learned model (a `RequestClassifier`), or with the rules
+    alone (pass `compile_rules(rules, catalog)` when classifying many)."""
+    if not isinstance(rules, ClassificationRules | CompiledRules):
+        return rules.classify(subject, body, catalog)
     compiled = _compiled(rules, catalog)
     fields = _fields(subject, body, compiled)
     evidence = [e for f in fields for e in _evidence(f, compiled)]
@@ -417,6 +427,17 @@ def _as_evidence(
 
 def _ordered(evidence: list[Evidence]) -> tuple[Evidence, ...]:
     return tuple(sorted(evidence, key=lambda e: (-e.weight, e.rule, e.field)))
+
+
+def out_of_scope_kind(subject: str, body: str, compiled: CompiledRules) -> str | None:
+    """The kind of out-of-scope the rules' out-of-scope evidence names, whatever they decide."""
+    evidence = [
+        e
+        for f in _fields(subject, body, compiled)
+        for e in _evidence(f, compiled)
+        if e.target == OUT_OF_SCOPE and e.weight > 0
+    ]
+    return _strongest_kind(evidence, compiled)
 
 
 def _strongest_kind(evidence: Sequence[Evidence], compiled: CompiledRules) -> str | None:

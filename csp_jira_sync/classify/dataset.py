@@ -13,9 +13,10 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from csp_jira_sync.config.catalog import Catalog
 from csp_jira_sync.errors import InputError
 
-Channel = Literal["email", "portal", "phone"]
+Channel = Literal["email", "portal", "phone", "chat"]
 OUT_OF_SCOPE = "out-of-scope"
 
 
@@ -51,10 +52,26 @@ def read_requests(path: Path) -> tuple[RequestText, ...]:
 
 
 def read_labelled(
-    path: Path, known_activities: Collection[str] | None = None
+    path: Path, known_activities: Collection[str] | Catalog | None = None
 ) -> tuple[LabelledRequest, ...]:
-    """Read a labelled set; with `known_activities`, an unknown expected activity is an error."""
+    """Read a labelled set; with `known_activities`, an unknown expected activity is an error.
+
+    Given the catalog, an activity may be named by its slug, its catalog title or its Jira label
+    (any case); the records come back naming it by slug."""
     records = _read(path, LabelledRequest)
+    if isinstance(known_activities, Catalog):
+        names = activity_names(known_activities)
+        records = tuple(
+            r.model_copy(
+                update={
+                    "expected_activity": names.get(
+                        _folded(r.expected_activity), r.expected_activity
+                    )
+                }
+            )
+            for r in records
+        )
+        known_activities = {a.slug for a in known_activities.activities()}
     if known_activities is not None:
         allowed = set(known_activities) | {OUT_OF_SCOPE}
         for number, record in enumerate(records, start=1):
@@ -62,9 +79,22 @@ def read_labelled(
                 line = _line_numbers(path)[number - 1]
                 raise InputError(
                     f"{path}:{line}: expected_activity {record.expected_activity!r} is not an activity "
-                    f"of the catalog nor 'out-of-scope' (known: {', '.join(sorted(allowed))})"
+                    f"of the catalog (by slug, title or label) nor 'out-of-scope' (known: {', '.join(sorted(allowed))})"
                 )
     return records
+
+
+def activity_names(catalog: Catalog) -> dict[str, str]:
+    """Every way a labelled file may name an activity (slug, title, label), folded, to its slug."""
+    names = {_folded(OUT_OF_SCOPE): OUT_OF_SCOPE, "out of scope": OUT_OF_SCOPE}
+    for activity in catalog.activities():
+        for name in (activity.slug, activity.title, activity.label):
+            names[_folded(name)] = activity.slug
+    return names
+
+
+def _folded(name: str) -> str:
+    return " ".join(name.casefold().split())
 
 
 def _read(path: Path, model: type[R]) -> tuple[R, ...]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from itertools import pairwise
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from csp_jira_sync.classify.classifier import classify
-from csp_jira_sync.classify.compiled import CompiledRules, compile_rules
+from csp_jira_sync.classify.classifier import Classifier, classify
+from csp_jira_sync.classify.compiled import compile_rules
 from csp_jira_sync.classify.dataset import OUT_OF_SCOPE, LabelledRequest
 from csp_jira_sync.classify.rules import ClassificationRules
 from csp_jira_sync.config.catalog import Catalog
@@ -45,6 +46,44 @@ class Miss(_Frozen):
     explanation: str
 
 
+class ClassFigures(_Frozen):
+    """Precision: of the requests answered `name`, how many were; recall: of the requests that
+    were `name`, how many were answered so (triage counts against recall)."""
+
+    name: str
+    expected: int
+    answered: int
+    right: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def precision(self) -> float:
+        return self.right / self.answered if self.answered else 0.0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def recall(self) -> float:
+        return self.right / self.expected if self.expected else 0.0
+
+
+class Band(_Frozen):
+    """Answers (triage excluded) whose confidence fell in [low, high), and how many were right."""
+
+    low: float
+    high: float
+    answers: int
+    right: int
+    mean_confidence: float
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.answers if self.answers else 0.0
+
+
+BANDS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001)
+
+
 class Evaluation(_Frozen):
     total: int
     correct: int  # activities and out-of-scope requests answered exactly
@@ -57,6 +96,8 @@ class Evaluation(_Frozen):
     by_category: tuple[Tally, ...]
     confusion: dict[str, dict[str, int]]  # expected -> answer -> count
     misses: tuple[Miss, ...]
+    precision_recall: tuple[ClassFigures, ...] = ()  # each activity and out-of-scope
+    reliability: tuple[Band, ...] = ()  # confidence band against accuracy
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -64,16 +105,16 @@ class Evaluation(_Frozen):
         return self.correct / self.total if self.total else 0.0
 
 
-def evaluate(
-    records: Iterable[LabelledRequest], rules: ClassificationRules | CompiledRules, catalog: Catalog
-) -> Evaluation:
-    compiled = rules if isinstance(rules, CompiledRules) else compile_rules(rules, catalog)
+def evaluate(records: Iterable[LabelledRequest], rules: Classifier, catalog: Catalog) -> Evaluation:
+    compiled = compile_rules(rules, catalog) if isinstance(rules, ClassificationRules) else rules
     slugs = [a.slug for a in catalog.activities()]
     category_of = {a.slug: a.category for a in catalog.activities()}
     confusion: dict[str, Counter[str]] = defaultdict(Counter)
     by_activity: dict[str, list[int]] = {s: [0, 0] for s in slugs}
     by_category: dict[str, list[int]] = {c.slug: [0, 0] for c in catalog.categories}
     misses: list[Miss] = []
+    answered: Counter[str] = Counter()
+    confidences: list[tuple[float, bool]] = []
     total = correct = oos_total = oos_correct = forced = triaged = 0
     for record in records:
         expected = record.expected_activity
@@ -85,6 +126,9 @@ def evaluate(
         got = result.activity.slug if result.activity else result.outcome
         total += 1
         triaged += got == TRIAGE
+        answered[got] += 1
+        if got != TRIAGE:
+            confidences.append((result.confidence, got == expected))
         confusion[expected][got] += 1
         if expected == OUT_OF_SCOPE:
             oos_total += 1
@@ -117,6 +161,32 @@ def evaluate(
     category_tallies = tuple(
         Tally(name=s, total=t, correct=c) for s, (t, c) in by_category.items() if t
     )
+    expected_counts = Counter(
+        e for e, answers in confusion.items() for _ in range(sum(answers.values()))
+    )
+    precision_recall = tuple(
+        ClassFigures(
+            name=name,
+            expected=expected_counts[name],
+            answered=answered[name],
+            right=confusion.get(name, Counter())[name],
+        )
+        for name in [*slugs, OUT_OF_SCOPE]
+        if expected_counts[name] or answered[name]
+    )
+    reliability = []
+    for low, high in pairwise(BANDS):
+        inside = [(c, r) for c, r in confidences if low <= c < high]
+        if inside:
+            reliability.append(
+                Band(
+                    low=low,
+                    high=min(high, 1.0),
+                    answers=len(inside),
+                    right=sum(r for _, r in inside),
+                    mean_confidence=round(sum(c for c, _ in inside) / len(inside), 3),
+                )
+            )
     return Evaluation(
         total=total,
         correct=correct,
@@ -137,4 +207,6 @@ def evaluate(
         by_category=category_tallies,
         confusion={e: dict(sorted(c.items())) for e, c in sorted(confusion.items())},
         misses=tuple(misses),
+        precision_recall=precision_recall,
+        reliability=tuple(reliability),
     )

@@ -52,11 +52,10 @@ def load_examples(directory: Path, catalog: Catalog) -> tuple[LabelledRequest, .
     """Every labelled example under `directory` (none if it does not exist), ids unique."""
     if not directory.is_dir():
         return ()
-    known = {a.slug for a in catalog.activities()}
     examples: list[LabelledRequest] = []
     for path in sorted(directory.glob("*.jsonl")):
         try:
-            examples.extend(read_labelled(path, known))
+            examples.extend(read_labelled(path, catalog))
         except InputError as exc:
             raise ConfigError(f"invalid classification example: {exc}") from None
     seen: set[str] = set()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,6 @@ from rich.text import Text
 
 from csp_jira_sync.classify import (
     Classification,
-    CompiledRules,
     Evaluation,
     classify,
     compile_rules,
@@ -24,11 +25,16 @@ from csp_jira_sync.classify import (
     read_labelled,
     read_requests,
 )
+from csp_jira_sync.classify.classifier import Classifier
+from csp_jira_sync.classify.dataset import LabelledRequest
+from csp_jira_sync.classify.learned import LearnedClassifier
+from csp_jira_sync.classify.model_files import ModelInfo, current_version, load, read_info
+from csp_jira_sync.classify.training import current_classifier, retrain
 from csp_jira_sync.cli.app import app
 from csp_jira_sync.config.catalog import Catalog
 from csp_jira_sync.config.mappings import load_mappings
 from csp_jira_sync.errors import ConfigError, InputError
-from csp_jira_sync.settings import load_settings
+from csp_jira_sync.settings import Settings, load_settings
 
 BAD_INPUT = 2
 
@@ -38,8 +44,18 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-@app.command("classify")
+classify_app = typer.Typer(
+    invoke_without_command=True,
+    no_args_is_help=False,
+    help="Classify customer requests into CSP activities and show the evidence for each "
+    "decision; `classify train` retrains the model.",
+)
+app.add_typer(classify_app, name="classify")
+
+
+@classify_app.callback()
 def classify_command(
+    ctx: typer.Context,
     subject: str | None = typer.Option(None, "--subject", help="Subject of one request."),
     body: str | None = typer.Option(None, "--body", help="Body of one request."),
     file: Path | None = typer.Option(
@@ -55,18 +71,30 @@ def classify_command(
         None, "--mappings", help="Mappings directory [default: the settings' mappings_dir]."
     ),
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
+    rules_only: bool = typer.Option(
+        False, "--rules", help="Classify with the hand-written rules alone (the old classifier)."
+    ),
 ) -> None:
     """Classify customer requests into CSP activities and show the evidence for each decision."""
+    if ctx.invoked_subcommand is not None:
+        return
     err = Console(stderr=True)
     modes = [subject is not None or body is not None, file is not None, evaluate_file is not None]
     if sum(modes) != 1:
         _fail(err, "give either --subject/--body, or --file FILE.jsonl, or --evaluate FILE.jsonl")
     try:
+        settings = _settings()
+        mappings = mappings or settings.mappings_dir
         catalog, compiled = _load_rules(mappings)
+        if not rules_only:
+            compiled, _ = current_classifier(
+                settings.model_directory, mappings, catalog, now=lambda: datetime.now(UTC)
+            )
         if evaluate_file is not None:
-            records = read_labelled(evaluate_file, {a.slug for a in catalog.activities()})
+            records = read_labelled(evaluate_file, catalog)
             result = evaluate(records, compiled, catalog)
-            _emit_evaluation(result, output)
+            others = _compared(settings, mappings, catalog, compiled, records)
+            _emit_evaluation(result, output, _name(compiled), others)
         elif file is not None:
             requests = read_requests(file)
             rows = [
@@ -79,15 +107,126 @@ def classify_command(
         _fail(err, str(exc))
 
 
-def _load_rules(mappings: Path | None) -> tuple[Catalog, CompiledRules]:
-    if mappings is None:
+@classify_app.command("train")
+def train_command(
+    mappings: Path | None = typer.Option(
+        None, "--mappings", help="Mappings directory [default: the settings' mappings_dir]."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Train even when the training data has not changed."
+    ),
+    output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
+) -> None:
+    """Train a model from every labelled source (mappings/examples and the CSPs' corrections in
+    the store); it becomes current only if it scores at least as well on mappings/heldout."""
+    from csp_jira_sync.store import Store
+    from csp_jira_sync.triage.corrections import corrections_for_training
+
+    err = Console(stderr=True)
+    try:
+        settings = _settings()
+        mappings = mappings or settings.mappings_dir
+        catalog = load_mappings(mappings).catalog
+        store = Store.open(settings.database_url)
         try:
-            mappings = load_settings().mappings_dir
-        except ValidationError as exc:
-            raise ConfigError(f"settings are invalid: {exc}") from None
+            store.migrate()
+            corrections = corrections_for_training(store, catalog)
+        finally:
+            store.close()
+        result = retrain(
+            settings.model_directory,
+            mappings,
+            catalog,
+            now=datetime.now(UTC),
+            corrections=corrections,
+            force=force,
+        )
+    except (ConfigError, InputError) as exc:
+        _fail(err, str(exc))
+        return
+    if output is OutputFormat.json:
+        _print_json(
+            {
+                "promoted": result.promoted,
+                "reason": result.reason,
+                "old": result.old.as_json() if result.old else None,
+                "new": result.new.as_json() if result.new else None,
+            }
+        )
+        return
+    console = Console()
+    if result.new is None:
+        console.print(
+            f"Nothing trained: {result.reason} (current model {result.old and result.old.version})."
+        )
+        return
+    verdict = "now current" if result.promoted else "saved but NOT current"
+    console.print(
+        f"Trained model {result.new.version} on {result.new.examples} examples "
+        f"({result.new.corrections} corrections): {verdict} ({result.reason})."
+    )
+    table = Table(title="Held-out sets: current model against the new one", title_justify="left")
+    for column in ("Set", "Figure", "Current", "New"):
+        table.add_column(column)
+    for name, figures in result.new.evaluation.items():
+        before = result.old.evaluation.get(name, {}) if result.old else {}
+        for key in ("activities", "categories", "out_of_scope_forced", "triage"):
+            if key in figures:
+                table.add_row(name, key, _figure(before.get(key)), _figure(figures[key]))
+    console.print(table)
+
+
+def _figure(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.1%}"
+    return "-" if value is None else str(value)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ValidationError as exc:
+        raise ConfigError(f"settings are invalid: {exc}") from None
+
+
+def _load_rules(mappings: Path) -> tuple[Catalog, Classifier]:
     loaded = load_mappings(mappings)
     rules = load_classification_rules(mappings, loaded.catalog)
     return loaded.catalog, compile_rules(rules, loaded.catalog)
+
+
+def _name(classifier: Classifier) -> str:
+    if isinstance(classifier, LearnedClassifier):
+        return f"model {classifier.version}"
+    return "rules"
+
+
+def _compared(
+    settings: Settings,
+    mappings: Path,
+    catalog: Catalog,
+    shown: Classifier,
+    records: tuple[LabelledRequest, ...],
+) -> dict[str, Evaluation]:
+    """Who else to show side by side: the rules, and the newest saved model when it is not the
+    current one (it failed the gate, or is yet to be promoted)."""
+    others: dict[str, Evaluation] = {}
+    if isinstance(shown, LearnedClassifier):
+        _, rules = _load_rules(mappings)
+        others["rules"] = evaluate(records, rules, catalog)
+        newest = _newest_saved(settings.model_directory)
+        if newest is not None and newest.version != shown.version:
+            saved = load(settings.model_directory, newest.version)
+            model = LearnedClassifier(saved.model, saved.thresholds, newest.version)
+            others[f"newest {newest.version}"] = evaluate(records, model, catalog)
+    return others
+
+
+def _newest_saved(directory: Path) -> ModelInfo | None:
+    if not directory.is_dir() or current_version(directory) is None:
+        return None
+    versions = sorted(p.name for p in directory.iterdir() if (p / "model.json").exists())
+    return read_info(directory, versions[-1]) if versions else None
 
 
 def _fail(err: Console, message: str) -> None:
@@ -167,11 +306,20 @@ def _emit_many(rows: list[tuple[str | None, str, Classification]], output: Outpu
     Console().print(table)
 
 
-def _emit_evaluation(result: Evaluation, output: OutputFormat) -> None:
+def _emit_evaluation(
+    result: Evaluation, output: OutputFormat, name: str, others: dict[str, Evaluation]
+) -> None:
     if output is OutputFormat.json:
-        _print_json(result.model_dump(mode="json"))
+        _print_json(
+            {
+                **result.model_dump(mode="json"),
+                "classifier": name,
+                "compared": {n: e.model_dump(mode="json") for n, e in others.items()},
+            }
+        )
         return
     console = Console()
+    console.print(f"Classifier: [bold]{name}[/bold]")
     console.print(
         f"[bold]{result.total} requests[/bold]: overall {result.accuracy:.1%}, "
         f"activities {result.activities.accuracy:.1%} ({result.activities.correct}/{result.activities.total}), "
@@ -206,6 +354,10 @@ def _emit_evaluation(result: Evaluation, output: OutputFormat) -> None:
             if answered != expected:
                 confusion.add_row(expected, answered, str(count))
     console.print(confusion if confusion.row_count else "No confusions.")
+    _emit_precision_recall(console, result)
+    _emit_reliability(console, result)
+    if others:
+        _emit_side_by_side(console, {name: result, **others})
     if result.misses:
         misses = Table(title="Misses", title_justify="left")
         for column in ("Id", "Subject", "Expected", "Answered", "Why"):
@@ -213,3 +365,53 @@ def _emit_evaluation(result: Evaluation, output: OutputFormat) -> None:
         for miss in result.misses:
             misses.add_row(miss.id or "", miss.subject, miss.expected, miss.got, miss.explanation)
         console.print(misses)
+
+
+def _emit_precision_recall(console: Console, result: Evaluation) -> None:
+    table = Table(title="Precision and recall by activity", title_justify="left")
+    for column in ("Name", "Expected", "Answered", "Right", "Precision", "Recall"):
+        table.add_column(column, justify="left" if column == "Name" else "right")
+    for row in result.precision_recall:
+        table.add_row(
+            row.name,
+            str(row.expected),
+            str(row.answered),
+            str(row.right),
+            f"{row.precision:.0%}" if row.answered else "-",
+            f"{row.recall:.0%}" if row.expected else "-",
+        )
+    console.print(table)
+
+
+def _emit_reliability(console: Console, result: Evaluation) -> None:
+    table = Table(
+        title="Reliability: confidence against accuracy (answers, triage excluded)",
+        title_justify="left",
+    )
+    for column in ("Confidence", "Answers", "Mean confidence", "Accuracy"):
+        table.add_column(column, justify="right")
+    for band in result.reliability:
+        table.add_row(
+            f"{band.low:.2f}-{band.high:.2f}",
+            str(band.answers),
+            f"{band.mean_confidence:.2f}",
+            f"{band.accuracy:.0%}",
+        )
+    console.print(table)
+
+
+def _emit_side_by_side(console: Console, results: dict[str, Evaluation]) -> None:
+    table = Table(title="Side by side", title_justify="left")
+    table.add_column("Figure")
+    for name in results:
+        table.add_column(name, justify="right")
+    rows: dict[str, Callable[[Evaluation], str]] = {
+        "activities": lambda e: f"{e.activities.accuracy:.1%}",
+        "categories": lambda e: f"{e.categories.accuracy:.1%}",
+        "out-of-scope answered": lambda e: f"{e.out_of_scope.correct}/{e.out_of_scope.total}",
+        "out-of-scope forced": lambda e: str(e.out_of_scope_forced),
+        "triage": lambda e: f"{e.triage} ({e.triage / e.total:.1%})" if e.total else "0",
+    }
+    for label, render in rows.items():
+        table.add_row(label, *(render(e) for e in results.values()))
+    console.print(table)

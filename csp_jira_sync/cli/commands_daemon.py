@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 
 from csp_jira_sync.checks import LiveCheck, run_live_checks
+from csp_jira_sync.checks.classifier_state import classifier_row
 from csp_jira_sync.checks.store_state import store_rows
 from csp_jira_sync.cli.app import app
 from csp_jira_sync.cli.output import FORMAT_OPTION, Format, console, emit_json, fail, table
@@ -193,6 +194,7 @@ def check(
         ),
     ]
     rows += store_rows(settings.database_url, datetime.now(UTC))
+    rows.append(classifier_row(settings.model_directory))
     in_jira: list[LiveCheck] = []
     if live:
         from csp_jira_sync.jira.gateway import connect

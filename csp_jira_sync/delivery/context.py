@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from csp_jira_sync.classify import CompiledRules
+from csp_jira_sync.classify import Classifier
 from csp_jira_sync.config.mappings import Customer, Mappings
 from csp_jira_sync.errors import InputError
 from csp_jira_sync.jira.port import Gateway
@@ -19,7 +19,7 @@ class HandlerContext:
     store: Store
     gateway: Gateway
     mappings: Mappings
-    rules: CompiledRules
+    rules: Classifier
     project: str
     # How long Jira's search index may take to show a fresh issue before a miss is trusted.
     search_settle: timedelta

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from csp_jira_sync.classify import CompiledRules, classify
+from csp_jira_sync.classify import Classifier, classify
 from csp_jira_sync.config.events import CustomerRequest, EscalationEvent
 from csp_jira_sync.config.mappings import Mappings
 from csp_jira_sync.config.references import event_marker, ref_label
@@ -139,7 +139,7 @@ class DeletedIssuesStep:
         store: Store,
         gateway: DeletedIssuesJira,
         mappings: Mappings,
-        rules: CompiledRules,
+        rules: Classifier,
         *,
         project: str,
         settle: timedelta,

@@ -19,7 +19,8 @@ from csp_jira_sync.allowance.facts import WorklogSource
 from csp_jira_sync.allowance.job import run_allowance_pass
 from csp_jira_sync.allowance.months import Month
 from csp_jira_sync.allowance.reading import JiraWorklogSource
-from csp_jira_sync.classify import CompiledRules, compile_rules, load_classification_rules
+from csp_jira_sync.classify.learned import CurrentClassifier, LearnedClassifier
+from csp_jira_sync.classify.training import current_classifier, retrain
 from csp_jira_sync.config.mappings import Mappings, load_mappings
 from csp_jira_sync.delivery.context import HandlerContext
 from csp_jira_sync.delivery.kinds import handlers_for
@@ -59,7 +60,7 @@ log = logging.getLogger(__name__)
 class App:
     settings: Settings
     mappings: Mappings
-    rules: CompiledRules
+    rules: CurrentClassifier
     store: Store
     gateway: JiraGateway
     metrics: Metrics
@@ -151,6 +152,14 @@ class App:
                 every_seconds=self.settings.allowance_recompute_seconds,
             ),
             *self._reconcile_job(),
+            Job(
+                "classify-retrain",
+                "Classifier retrained from labelled data and corrections",
+                "models",
+                self.retrain_classifier,
+                every_seconds=self.settings.classify_retrain_interval_seconds,
+                in_sync=False,
+            ),
             *self._report_jobs(),
         ]
 
@@ -171,6 +180,37 @@ class App:
                 wait_seconds=self._until_next_reconcile,
             ),
         ]
+
+    def retrain_classifier(self) -> Counter[str]:
+        """Retrain from the labelled files and the CSPs' corrections (issue 11); the new model
+        is used from now on only if it passed the gate on the held-out sets."""
+        from csp_jira_sync.triage.corrections import corrections_for_training
+
+        result = retrain(
+            self.settings.model_directory,
+            self.settings.mappings_dir,
+            self.mappings.catalog,
+            now=self.worker.clock(),
+            corrections=corrections_for_training(self.store, self.mappings.catalog),
+        )
+        if result.new is None:
+            return Counter({"unchanged": 1})
+        log.info(
+            "classify.retrained version=%s promoted=%s reason=%s",
+            result.new.version,
+            result.promoted,
+            result.reason,
+        )
+        if not result.promoted:
+            return Counter({"kept-current": 1})
+        classifier, _ = current_classifier(
+            self.settings.model_directory,
+            self.settings.mappings_dir,
+            self.mappings.catalog,
+            now=self.worker.clock,
+        )
+        self.rules.use(classifier)
+        return Counter({"promoted": 1})
 
     def _report_jobs(self) -> list[Job]:
         every = self.settings.report_interval_seconds
@@ -352,14 +392,28 @@ def delivery_pace(worker: Worker, pacer: Pacer) -> DeliveryPace:
     )
 
 
+def classifier_for(
+    settings: Settings, mappings: Mappings, store: Store
+) -> tuple[LearnedClassifier, str]:
+    """The model that passed the gate, trained now from the labelled data when there is none."""
+    from csp_jira_sync.triage.corrections import corrections_for_training
+
+    classifier, info = current_classifier(
+        settings.model_directory,
+        settings.mappings_dir,
+        mappings.catalog,
+        now=utc_now,
+        corrections=lambda: corrections_for_training(store, mappings.catalog),
+    )
+    return classifier, info.version
+
+
 def build_app(settings: Settings, *, mappings: Mappings | None = None) -> App:
     """Everything the daemon needs, migrated and connected (Jira is not called yet)."""
     mappings = mappings or load_mappings(settings.mappings_dir)
-    rules = compile_rules(
-        load_classification_rules(settings.mappings_dir, mappings.catalog), mappings.catalog
-    )
     store = Store.open(settings.database_url)
     store.migrate()
+    rules = CurrentClassifier(classifier_for(settings, mappings, store)[0])
     metrics = Metrics()
     pacer = Pacer(pace_config(settings))
     gateway = connect(settings, observe=metrics.jira_call, pacer=pacer)

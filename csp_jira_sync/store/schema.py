@@ -16,6 +16,8 @@ a test checks that the migrated database and this module never drift apart.
   one ledger line per worklog (customer, month, category or the reason it does not count), and
   what enforcement did per customer-month, claimed before each Jira call.
 - `saved_filters`: the saved Jira filters kept per customer for reports (issue 9).
+- `labelled_examples`: the CSPs' corrections of activity labels, for training the classifier
+  (issue 11).
 - `job_locks`: which daemon runs each periodic job (issue 10): a lease row per job, renewed by
   its holder's heartbeat; another daemon takes it over once `expires_at` has passed.
 - `replaced_issues`, `purged_subjects`: the nightly reconciliation's memory (issue 12): issues a
@@ -312,3 +314,18 @@ __all__ = [
     "saved_filters",
     "triage_labels",
 ]
+
+# Corrections CSPs made in Jira (issue 11): when a person sets or changes the activity label on
+# an issue the daemon labelled, the request's text and their label become a labelled example
+# for `classify train`. One row per issue: a later change replaces the earlier one.
+labelled_examples = Table(
+    "labelled_examples",
+    metadata,
+    Column("source_issue", String(64), primary_key=True),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("activity_slug", String(100), nullable=False),
+    Column("previous", String(100), nullable=False),  # what the daemon had answered
+    Column("decided_by", String(200), nullable=False),  # the Jira user, or "unknown"
+    Column("decided_at", UtcDateTime(), nullable=False),
+)

@@ -15,17 +15,18 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
-from csp_jira_sync.classify import CompiledRules, classify
+from csp_jira_sync.classify import Classifier, classify
 from csp_jira_sync.config.mappings import Mappings
 from csp_jira_sync.jira.port import Gateway
 from csp_jira_sync.store import Store
-from csp_jira_sync.triage.decide import customer_in_field, customer_named, decide_triage
+from csp_jira_sync.triage.corrections import record_correction
+from csp_jira_sync.triage.decide import Memory, customer_in_field, customer_named, decide_triage
 from csp_jira_sync.triage.memory import recall, remember_decision
 
 log = logging.getLogger(__name__)
 
 CURSOR = "triage.updated_ms"
-FIELDS = ("summary", "description", "labels", "updated", "created")
+FIELDS = ("summary", "description", "labels", "updated", "created", "assignee")
 
 
 def _epoch_ms(moment: datetime) -> int:
@@ -41,11 +42,33 @@ def _jira_time(text: str) -> datetime | None:
     return None
 
 
+def is_correction(before: Memory | None, now: Memory, mappings: Mappings) -> bool:
+    """A person set or changed the activity of an issue the daemon had labelled (an activity,
+    out-of-scope or triage): a labelled example for the classifier."""
+    return (
+        before is not None
+        and before.decided_by == "daemon"
+        and now.decided_by == "human"
+        and now.activity_slug != before.activity_slug
+        and now.activity_slug in {a.slug for a in mappings.catalog.activities()}
+    )
+
+
+def _who(assignee: object) -> str:
+    """Jira's search gives no label-change author without the changelog; the assignee at the
+    time is the CSP who works the issue, recorded as such."""
+    if isinstance(assignee, dict):
+        name = assignee.get("displayName") or assignee.get("name") or assignee.get("accountId")
+        if name:
+            return f"assignee:{name}"
+    return "unknown"
+
+
 def run_triage_pass(
     store: Store,
     gateway: Gateway,
     mappings: Mappings,
-    rules: CompiledRules,
+    rules: Classifier,
     *,
     project: str,
     clock: Callable[[], datetime],
@@ -81,6 +104,7 @@ def run_triage_pass(
             gateway.edit_labels(issue.ref, add=action.add_labels)
             outcomes["labelled"] += 1
         if action.remember is not None:
+            corrected = is_correction(memory, action.remember, mappings)
             with store.transaction("recording a triage decision") as conn:
                 remember_decision(
                     conn,
@@ -89,6 +113,20 @@ def run_triage_pass(
                     action.remember.decided_by,
                     clock(),
                 )
+                if corrected:
+                    assert memory is not None
+                    record_correction(
+                        conn,
+                        issue_key=issue.ref.key,
+                        subject=issue.summary,
+                        body=issue.description,
+                        activity_slug=action.remember.activity_slug,
+                        previous=memory.activity_slug,
+                        decided_by=_who(issue.fields.get("assignee")),
+                        decided_at=_jira_time(issue.updated) or clock(),
+                    )
+            if corrected:
+                outcomes["corrections"] += 1
             if action.remember.decided_by == "human":
                 outcomes["person-decided"] += 1
         if not action.add_labels and action.remember is None:

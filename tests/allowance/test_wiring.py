@@ -40,6 +40,7 @@ def test_serve_schedules_the_incremental_pass_and_the_month_reread(
             "problems": 3600.0,
             # The nightly reconciliation wakes at least hourly; it waits for its cron time.
             "reconcile": 3600.0,
+            "classify-retrain": 86400.0,  # nightly (issue 11)
         }
         done = jobs["allowance-recompute"].run()
         assert isinstance(done, Counter)

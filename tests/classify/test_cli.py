@@ -31,7 +31,8 @@ def test_one_request_as_a_table_shows_answer_labels_confidence_and_evidence() ->
     assert "billing-enquiries" in result.output
     assert "csp-cat-finance, csp-act-billing-enquiries" in result.output
     assert "Confidence" in result.output
-    assert "be-charge" in result.output and "twice" in result.output
+    # The evidence: the words that weighed for the winner, and the closest labelled examples.
+    assert "invoice" in result.output and "example:" in result.output
 
 
 def test_one_request_as_json_carries_the_whole_decision() -> None:
@@ -192,3 +193,61 @@ def test_mappings_option_overrides_the_settings(tmp_path: Path) -> None:
     result = runner.invoke(app, args, env=env)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["outcome"] == "triage"
+
+
+def test_evaluate_prints_precision_recall_reliability_and_the_rules_side_by_side(
+    tmp_path: Path,
+) -> None:
+    path = _jsonl(
+        tmp_path,
+        {
+            "subject": "Invoice",
+            "body": INVOICE_TWICE,
+            "expected_activity": "Resolve Billing enquiries",
+        },
+        {
+            "subject": "down",
+            "body": "web02 is down, please reboot it",
+            "expected_activity": "out-of-scope",
+        },
+    )
+    result = runner.invoke(app, ["classify", "--evaluate", str(path)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    for heading in ("Precision and recall by activity", "Reliability", "Side by side"):
+        assert heading in result.output
+    assert "rules" in result.output and "model " in result.output
+    data = json.loads(
+        runner.invoke(
+            app, ["classify", "--evaluate", str(path), "--format", "json"], env=WIDE
+        ).stdout
+    )
+    assert data["classifier"].startswith("model ")
+    assert set(data["compared"]) >= {"rules"}
+    by_name = {row["name"]: row for row in data["precision_recall"]}
+    assert by_name["billing-enquiries"]["expected"] == 1
+    assert sum(band["answers"] for band in data["reliability"]) == 2 - data["triage"]
+
+
+def test_train_saves_a_model_and_shows_current_against_new(tmp_path: Path) -> None:
+    from tests.classify.test_model_files import small_mappings
+
+    mappings = small_mappings(tmp_path)
+    env = {
+        **WIDE,
+        "CSP_MAPPINGS_DIR": str(mappings),
+        "CSP_MODEL_DIR": str(tmp_path / "models"),
+        "CSP_DATABASE_URL": f"sqlite:///{tmp_path / 'state.sqlite'}",
+    }
+    first = runner.invoke(app, ["classify", "train", "--format", "json"], env=env)
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.stdout)
+    assert data["promoted"] is True and data["old"] is None
+    assert data["new"]["examples"] > 0 and data["new"]["sha256"]
+    again = runner.invoke(app, ["classify", "train"], env=env)
+    assert again.exit_code == 0, again.output
+    assert "Nothing trained" in again.output
+    forced = runner.invoke(app, ["classify", "train", "--force"], env=env)
+    assert "Current" in forced.output and "New" in forced.output
+    check = runner.invoke(app, ["check", "--format", "json"], env=env)
+    [row] = [c for c in json.loads(check.stdout)["checks"] if c["check"] == "classifier"]
+    assert (row["ok"] and data["new"]["version"] in row["detail"]) or "model " in row["detail"]

@@ -43,6 +43,8 @@ def serving(jira_url: str, database_url: str, log: Path) -> Iterator[tuple[str, 
     secret = new_webhook_secret()
     listen = f"127.0.0.1:{free_port()}"
     env = {key: value for key, value in os.environ.items() if not key.startswith("CSP_")}
+    # The suite's one trained classifier, rather than one trained at each start (issue 11).
+    env["CSP_MODEL_DIR"] = os.environ["CSP_MODEL_DIR"]
     env.update(
         {
             "CSP_JIRA_URL": jira_url,

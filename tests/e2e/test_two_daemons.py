@@ -161,6 +161,8 @@ def two_daemons(
     daemons = []
     for name in ("a", "b"):
         env = {key: value for key, value in os.environ.items() if not key.startswith("CSP_")}
+        # The suite's one trained classifier, rather than one trained at each start (issue 11).
+        env["CSP_MODEL_DIR"] = os.environ["CSP_MODEL_DIR"]
         env.update(
             {
                 "CSP_JIRA_URL": sandbox.base_url,

@@ -26,10 +26,15 @@ def test_report_jobs_are_registered_for_serve_and_raise_what_their_sources_give(
             "allowance",
             "allowance-recompute",
             "reconcile",
+            "classify-retrain",
             "reports",
             "problems",
         ]
-        assert [job.name for job in app.jobs() if not job.in_sync] == ["reconcile", "reports"]
+        assert [job.name for job in app.jobs() if not job.in_sync] == [
+            "reconcile",
+            "classify-retrain",
+            "reports",
+        ]
         asked: list[str] = []
 
         def documents(kind: str, label: str) -> list[ReportDocument]:

@@ -2,7 +2,7 @@
 raised in their place, and the subjects whose old events retention has thinned.
 
 Revision ID: 0006_reconcile
-Revises: 0004_job_locks
+Revises: 0005_labelled_examples
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_reconcile"
-down_revision: str | None = "0004_job_locks"
+down_revision: str | None = "0005_labelled_examples"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

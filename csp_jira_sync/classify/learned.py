@@ -1,0 +1,211 @@
+"""Classify with the learned model, after the CSP lead's hard overrides.
+
+1. Overrides (`mappings/classification_overrides.yaml`): a phrase a lead wrote down ("always out
+   of scope") decides on its own, whatever the model thinks.
+2. The model's calibrated probabilities, then `model.decide`: below the activity threshold the
+   answer is triage; an activity is answered only while out-of-scope stays under its stricter
+   guard (doubtful work is triaged, never forced).
+3. The explanation: the words that weighed most for and against the winner (their share of its
+   margin), the runner-up and its probability, and the closest labelled examples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from csp_jira_sync.classify.classifier import (
+    OUT_OF_SCOPE_LABEL,
+    TRIAGE_LABEL,
+    Candidate,
+    Classification,
+    Evidence,
+    classify,
+    out_of_scope_kind,
+)
+from csp_jira_sync.classify.compiled import CompiledRules
+from csp_jira_sync.classify.dataset import OUT_OF_SCOPE
+from csp_jira_sync.classify.model import FittedModel, Thresholds, decide, model_text, softmax
+from csp_jira_sync.classify.overrides import Override, Overrides
+from csp_jira_sync.config.catalog import Catalog
+
+WORDS_SHOWN = 5
+EXAMPLES_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class LearnedClassifier:
+    """What `classify` needs to answer with the learned model: it, its thresholds and version,
+    and the overrides. Satisfies `classifier.RequestClassifier`."""
+
+    model: FittedModel
+    thresholds: Thresholds
+    version: str
+    overrides: Overrides = field(default_factory=Overrides)
+    rules: CompiledRules | None = None  # only to name the kind of out-of-scope
+
+    def classify(self, subject: str, body: str, catalog: Catalog) -> Classification:
+        override = self.overrides.matching(subject, body)
+        if override is not None:
+            return _overridden(override, catalog)
+        text = model_text(subject, body, cleaned=self.model.params.cleaned)
+        margins, _, words = self.model.scores([text])
+        probabilities = softmax(margins, self.model.temperature)[0]
+        classes = self.model.classes
+        answer, reason = decide(list(probabilities), classes, self.thresholds)
+        known = sum(1 for i in words.indices if " " not in self.model.word_names[i])
+        if known < self.thresholds.min_words:
+            answer = "triage"
+            reason = (
+                f"too little said: {known} word(s) the model knows, "
+                f"{self.thresholds.min_words} needed"
+            )
+        ranked = sorted(zip(probabilities, classes, strict=True), key=lambda p: (-p[0], p[1]))
+        candidates = tuple(Candidate(target=t, score=round(float(p), 3)) for p, t in ranked[:3])
+        winner = ranked[0][1]
+        evidence = (
+            *self._words(winner, words),
+            *self._closest(words),
+        )
+        confidence = round(float(ranked[0][0]), 3)
+        if answer == "triage":
+            return Classification(
+                outcome="triage",
+                activity=None,
+                category=None,
+                confidence=confidence,
+                labels=(TRIAGE_LABEL,),
+                evidence=evidence,
+                candidates=candidates,
+                reason=reason,
+            )
+        if answer == OUT_OF_SCOPE:
+            return Classification(
+                outcome="out-of-scope",
+                activity=None,
+                category=None,
+                confidence=confidence,
+                labels=(OUT_OF_SCOPE_LABEL,),
+                evidence=evidence,
+                candidates=candidates,
+                out_of_scope_kind=self._kind(subject, body),
+            )
+        activity = catalog.activity(answer)
+        category = catalog.category(activity.category)
+        return Classification(
+            outcome="activity",
+            activity=activity,
+            category=category,
+            confidence=confidence,
+            labels=(category.label, activity.label),
+            evidence=evidence,
+            candidates=candidates,
+        )
+
+    def _kind(self, subject: str, body: str) -> str | None:
+        """What kind of out-of-scope (technical-support, sales, ...): the hand-written rules'
+        strongest out-of-scope evidence names it; they no longer decide."""
+        if self.rules is None:
+            return None
+        found = classify(subject, body, self.rules, self.rules.catalog)
+        return found.out_of_scope_kind or out_of_scope_kind(subject, body, self.rules)
+
+    def _words(self, winner: str, words: object) -> tuple[Evidence, ...]:
+        """The word features of this request that pushed the winner's margin up or down most."""
+        model = self.model
+        row = words  # the request's word TF-IDF (a 1 x vocabulary sparse matrix)
+        column = model.classes.index(winner)
+        coef = model.estimator.coef_
+        weights = coef[column] if coef.shape[0] > 1 else (coef[0] if column else -coef[0])
+        indices = row.indices  # type: ignore[attr-defined]
+        values = row.data  # type: ignore[attr-defined]
+        contributions = [
+            (float(values[n] * weights[i]), model.word_names[i]) for n, i in enumerate(indices)
+        ]
+        positive = sorted((c for c in contributions if c[0] > 0), reverse=True)[:WORDS_SHOWN]
+        negative = sorted(c for c in contributions if c[0] < 0)[:WORDS_SHOWN]
+        return tuple(
+            Evidence(rule="model", target=winner, field="request", words=w, weight=round(c, 3))
+            for c, w in (*positive, *negative)
+        )
+
+    def _closest(self, words: object) -> tuple[Evidence, ...]:
+        similarities = np.asarray((self.model.example_words @ words.T).todense()).ravel()  # type: ignore[attr-defined]
+        order = np.argsort(-similarities, kind="stable")[:EXAMPLES_SHOWN]
+        return tuple(
+            Evidence(
+                rule=f"example:{self.model.example_ids[i]}",
+                target=self.model.example_targets[i],
+                field="request",
+                words="similar labelled request",
+                weight=round(float(similarities[i]), 3),
+            )
+            for i in order
+            if similarities[i] > 0
+        )
+
+
+def _overridden(override: Override, catalog: Catalog) -> Classification:
+    evidence = (
+        Evidence(
+            rule=f"override:{override.id}",
+            target=override.target,
+            field="request",
+            words=override.matched,
+            weight=1.0,
+        ),
+    )
+    if override.target == OUT_OF_SCOPE:
+        return Classification(
+            outcome="out-of-scope",
+            activity=None,
+            category=None,
+            confidence=1.0,
+            labels=(OUT_OF_SCOPE_LABEL,),
+            evidence=evidence,
+            out_of_scope_kind=override.kind,
+            reason=f"override {override.id}",
+        )
+    if override.target == "triage":
+        return Classification(
+            outcome="triage",
+            activity=None,
+            category=None,
+            confidence=1.0,
+            labels=(TRIAGE_LABEL,),
+            evidence=evidence,
+            reason=f"override {override.id}: a CSP decides these",
+        )
+    activity = catalog.activity(override.target)
+    category = catalog.category(activity.category)
+    return Classification(
+        outcome="activity",
+        activity=activity,
+        category=category,
+        confidence=1.0,
+        labels=(category.label, activity.label),
+        evidence=evidence,
+    )
+
+
+class CurrentClassifier:
+    """The classifier `serve` uses: the current model, replaced in place when a nightly retrain
+    passes the gate, so every handler sees the new one without being rebuilt."""
+
+    def __init__(self, classifier: LearnedClassifier) -> None:
+        self._classifier = classifier
+
+    @property
+    def version(self) -> str:
+        return self._classifier.version
+
+    @property
+    def learned(self) -> LearnedClassifier:
+        return self._classifier
+
+    def use(self, classifier: LearnedClassifier) -> None:
+        self._classifier = classifier
+
+    def classify(self, subject: str, body: str, catalog: Catalog) -> Classification:
+        return self._classifier.classify(subject, body, catalog)

@@ -1,0 +1,280 @@
+"""The learned request classifier: TF-IDF over words and characters, a linear SVM, and a
+softmax over its margins at a temperature fitted by cross-validation (calibrated confidence).
+
+Pure: labelled records in, a fitted model out; a model and a request in, probabilities out.
+Saving and loading live in `model_files`; which settings were chosen, and why, in
+`docs/classification.md` (cross-validation on the training data only, `bench/cv_classify.py`).
+
+What the model reads (`model_text`): the subject without "Re:"/"Fwd:" and phone-note headers,
+and what the sender wrote now; the quoted chain only when the sender wrote almost nothing
+("see below"). Signatures and form furniture are dropped (`cleaning`): they name people and
+companies, not what is asked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sklearn
+from scipy.optimize import minimize_scalar
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
+
+from csp_jira_sync.classify.cleaning import clean_body, clean_subject
+from csp_jira_sync.classify.dataset import OUT_OF_SCOPE, LabelledRequest
+
+THIN_BODY_WORDS = 6
+SEED = 20261202
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """What cross-validation chose between (see docs/classification.md)."""
+
+    c: float = 1.0
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] | None = (3, 5)  # None: words only
+    class_weight: str | None = "balanced"
+    cleaned: bool = True  # read `model_text`, not the raw subject and body
+    # Forcing out-of-scope work into an activity costs more than any other mistake: its
+    # examples weigh this many times their balanced weight.
+    out_of_scope_weight: float = 6.0
+    folds: int = 5  # for the temperature and the stored cross-validated evaluation
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Below `activity` the answer is triage. An activity is answered only while the
+    out-of-scope probability stays under `out_of_scope_guard` (doubtful work is triaged, never
+    forced), and out-of-scope is answered only from `out_of_scope` up."""
+
+    activity: float = 0.4
+    out_of_scope: float = 0.4
+    out_of_scope_guard: float = 0.05
+    # A request with fewer distinct words the model knows than this says too little to be
+    # anything ("hello", "can you call me?"): triage, as with the rules.
+    min_words: int = 3
+
+
+def model_text(subject: str, body: str, *, cleaned: bool = True) -> str:
+    if not cleaned:
+        return f"{subject}\n{body}"
+    cleaned_body = clean_body(body)
+    own = cleaned_body.own
+    text = f"{clean_subject(subject).text}\n{own}"
+    if len(own.split()) < THIN_BODY_WORDS and cleaned_body.quoted:
+        text += "\n" + cleaned_body.quoted
+    return text
+
+
+@dataclass
+class Features:
+    """Word and character TF-IDF side by side; the word part alone explains and finds the
+    closest examples (character grams are no words a person can read)."""
+
+    word: TfidfVectorizer
+    char: TfidfVectorizer | None
+
+    @classmethod
+    def fresh(cls, params: ModelParams) -> Features:
+        word = TfidfVectorizer(
+            ngram_range=params.word_ngrams, sublinear_tf=True, strip_accents="unicode"
+        )
+        char = (
+            TfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=params.char_ngrams,
+                sublinear_tf=True,
+                min_df=2,
+                strip_accents="unicode",
+            )
+            if params.char_ngrams
+            else None
+        )
+        return cls(word=word, char=char)
+
+    def fit_transform(self, texts: Sequence[str]) -> tuple[csr_matrix, csr_matrix]:
+        words = csr_matrix(self.word.fit_transform(texts))
+        if self.char is None:
+            return words, words
+        chars = self.char.fit_transform(texts)
+        return csr_matrix(hstack([words, chars]).tocsr()), words
+
+    def transform(self, texts: Sequence[str]) -> tuple[csr_matrix, csr_matrix]:
+        words = csr_matrix(self.word.transform(texts))
+        if self.char is None:
+            return words, words
+        chars = self.char.transform(texts)
+        return csr_matrix(hstack([words, chars]).tocsr()), words
+
+
+Matrix = np.ndarray[Any, np.dtype[np.float64]]
+
+
+def softmax(scores: Matrix, temperature: float) -> Matrix:
+    """One-vs-rest margins as probabilities: softmax at the temperature cross-validation found."""
+    scaled = scores / temperature
+    scaled = scaled - scaled.max(axis=1, keepdims=True)
+    exp = np.exp(scaled)
+    result: Matrix = exp / exp.sum(axis=1, keepdims=True)
+    return result
+
+
+@dataclass
+class FittedModel:
+    """A fitted model and what it needs to explain itself: its classes, the word vocabulary,
+    and the word vectors of the examples it learnt from (for the closest ones)."""
+
+    params: ModelParams
+    features: Features
+    estimator: LinearSVC
+    classes: tuple[str, ...]
+    temperature: float
+    example_ids: tuple[str, ...]
+    example_targets: tuple[str, ...]
+    example_words: csr_matrix
+    word_names: tuple[str, ...]
+    out_of_fold: Matrix  # the cross-validated probabilities of the training examples
+
+    def scores(self, texts: Sequence[str]) -> tuple[Matrix, csr_matrix, csr_matrix]:
+        # One request at a time, scikit-learn's input checks cost more than the arithmetic:
+        # skipped (its documented config), and the margins computed as decision_function does.
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            full, words = self.features.transform(texts)
+        coef = self.estimator.coef_
+        margins: Matrix = np.asarray(full @ coef.T, dtype=np.float64) + self.estimator.intercept_
+        if coef.shape[0] == 1:  # two classes: one margin, for the second
+            margins = np.column_stack([-margins[:, 0], margins[:, 0]])
+        return margins, full, words
+
+    def probabilities(self, texts: Sequence[str]) -> Matrix:
+        margins, _, _ = self.scores(texts)
+        return softmax(margins, self.temperature)
+
+
+def _estimator(params: ModelParams, targets: Sequence[str]) -> LinearSVC:
+    counts = Counter(targets)
+    weights = {
+        name: (len(targets) / (len(counts) * count) if params.class_weight == "balanced" else 1.0)
+        * (params.out_of_scope_weight if name == OUT_OF_SCOPE else 1.0)
+        for name, count in counts.items()
+    }
+    return LinearSVC(C=params.c, class_weight=weights, random_state=SEED)
+
+
+def out_of_fold_margins(
+    texts: Sequence[str], targets: Sequence[str], params: ModelParams, classes: Sequence[str]
+) -> Matrix | None:
+    """Each example's margins from a model that never saw it (stratified folds, seeded);
+    None when some class has too few examples to split."""
+    y = np.array(targets)
+    folds = min(params.folds, min(Counter(targets).values()))
+    if folds < 2:
+        return None
+    margins = np.zeros((len(texts), len(classes)))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
+    for train, test in splitter.split(np.zeros(len(y)), y):
+        features = Features.fresh(params)
+        x_train, _ = features.fit_transform([texts[i] for i in train])
+        x_test, _ = features.transform([texts[i] for i in test])
+        estimator = _estimator(params, list(y[train])).fit(x_train, y[train])
+        fold = np.asarray(estimator.decision_function(x_test), dtype=np.float64)
+        if fold.ndim == 1:
+            fold = np.column_stack([-fold, fold])
+        for column, name in enumerate(estimator.classes_):
+            margins[test, list(classes).index(str(name))] = fold[:, column]
+    return margins
+
+
+def fit_temperature(margins: Matrix, targets: Sequence[str], classes: Sequence[str]) -> float:
+    """The temperature that makes the out-of-fold probabilities most likely (least log loss)."""
+    truth = np.array([list(classes).index(t) for t in targets])
+    rows = np.arange(len(truth))
+
+    def log_loss(temperature: float) -> float:
+        p = softmax(margins, temperature)[rows, truth]
+        return float(-np.mean(np.log(np.clip(p, 1e-12, 1.0))))
+
+    found = minimize_scalar(log_loss, bounds=(0.005, 10.0), method="bounded")
+    return float(found.x)
+
+
+DEFAULT_TEMPERATURE = 0.1
+
+
+def fit(records: Sequence[LabelledRequest], params: ModelParams) -> FittedModel:
+    """Fit on `records`; deterministic (seeded folds and solver, the records' order)."""
+    targets = [r.expected_activity for r in records]
+    if len(set(targets)) < 2:
+        raise ValueError("training needs examples of at least two activities")
+    texts = [model_text(r.subject, r.body, cleaned=params.cleaned) for r in records]
+    classes = tuple(sorted(set(targets)))
+    oof = out_of_fold_margins(texts, targets, params, classes)
+    temperature = fit_temperature(oof, targets, classes) if oof is not None else DEFAULT_TEMPERATURE
+    features = Features.fresh(params)
+    full, words = features.fit_transform(texts)
+    for vectorizer in (features.word, features.char):
+        # The n-grams min_df cut: kept by scikit-learn for introspection only, and most of a
+        # saved model's size and load time (its docs say it may be removed before pickling).
+        if vectorizer is not None and hasattr(vectorizer, "stop_words_"):
+            delattr(vectorizer, "stop_words_")
+    estimator = _estimator(params, targets).fit(full, targets)
+    assert tuple(str(c) for c in estimator.classes_) == classes
+    return FittedModel(
+        params=params,
+        features=features,
+        estimator=estimator,
+        classes=classes,
+        temperature=temperature,
+        example_ids=tuple(r.id or f"#{n}" for n, r in enumerate(records, start=1)),
+        example_targets=tuple(targets),
+        example_words=words,
+        word_names=tuple(str(n) for n in features.word.get_feature_names_out()),
+        out_of_fold=(softmax(oof, temperature) if oof is not None else np.zeros((0, len(classes)))),
+    )
+
+
+def decide(
+    probabilities: Sequence[float], classes: Sequence[str], thresholds: Thresholds
+) -> tuple[str, str]:
+    """(answer, reason): an activity slug, `out-of-scope` or `triage`, and why triage."""
+    ranked = sorted(zip(probabilities, classes, strict=True), key=lambda p: (-p[0], p[1]))
+    best_p, best = ranked[0]
+    p_oos = dict(zip(classes, probabilities, strict=True)).get(OUT_OF_SCOPE, 0.0)
+    if best == OUT_OF_SCOPE:
+        if best_p >= thresholds.out_of_scope:
+            return OUT_OF_SCOPE, ""
+        return "triage", (
+            f"out-of-scope is likeliest but only {best_p:.2f} "
+            f"({thresholds.out_of_scope:.2f} needed)"
+        )
+    if best_p < thresholds.activity:
+        return (
+            "triage",
+            f"{best} is likeliest but only {best_p:.2f} ({thresholds.activity:.2f} needed)",
+        )
+    if p_oos >= thresholds.out_of_scope_guard:
+        return "triage", (
+            f"{best} {best_p:.2f}, but out-of-scope is {p_oos:.2f} "
+            f"(from {thresholds.out_of_scope_guard:.2f} doubtful work is triaged, not forced)"
+        )
+    return best, ""
+
+
+def fingerprint(records: Sequence[LabelledRequest]) -> str:
+    """sha256 over the training records' text and answers, in order."""
+    digest = hashlib.sha256()
+    for record in records:
+        line = json.dumps(
+            [record.id, record.subject, record.body, record.expected_activity], ensure_ascii=False
+        )
+        digest.update(line.encode("utf-8") + b"\n")
+    return digest.hexdigest()

@@ -1,0 +1,82 @@
+"""The learned model's pure parts: the decision from probabilities, fitting, the fingerprint."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from csp_jira_sync.classify import LabelledRequest, read_labelled
+from csp_jira_sync.classify.model import ModelParams, Thresholds, decide, fingerprint, fit
+from tests.classify.conftest import REQUESTS
+
+CLASSES = ("billing-enquiries", "out-of-scope", "service-reviews")
+T = Thresholds(activity=0.4, out_of_scope=0.4, out_of_scope_guard=0.05)
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "answer", "why"),
+    [
+        ((0.90, 0.01, 0.09), "billing-enquiries", ""),
+        ((0.35, 0.01, 0.64), "service-reviews", ""),
+        ((0.39, 0.01, 0.60), "service-reviews", ""),
+        # Below the activity threshold: a CSP decides.
+        ((0.38, 0.30, 0.32), "triage", "only 0.38"),
+        # Likeliest is an activity, but out-of-scope is not negligible: triaged, never forced.
+        ((0.90, 0.06, 0.04), "triage", "out-of-scope is 0.06"),
+        ((0.94, 0.05, 0.01), "triage", "out-of-scope is 0.05"),
+        # Out of scope is answered from its own threshold up.
+        ((0.10, 0.80, 0.10), "out-of-scope", ""),
+        ((0.30, 0.39, 0.31), "triage", "out-of-scope is likeliest but only 0.39"),
+    ],
+)
+def test_the_answer_follows_the_thresholds_and_the_out_of_scope_guard(
+    probabilities: tuple[float, ...], answer: str, why: str
+) -> None:
+    got, reason = decide(probabilities, CLASSES, T)
+    assert got == answer
+    assert why in reason
+    assert bool(reason) == (answer == "triage")
+
+
+@pytest.fixture(scope="module")
+def small() -> tuple[LabelledRequest, ...]:
+    records = read_labelled(REQUESTS / "tuning.jsonl")
+    wanted = {"billing-enquiries", "service-reviews", "out-of-scope"}
+    return tuple(r for r in records if r.expected_activity in wanted)[:60]
+
+
+def test_fitting_twice_on_the_same_data_gives_the_same_model(
+    small: tuple[LabelledRequest, ...],
+) -> None:
+    params = replace(ModelParams(), folds=3)
+    first, second = fit(small, params), fit(small, params)
+    texts = ["Why is our invoice higher this month?", "Agenda for the service review please"]
+    assert first.temperature == second.temperature
+    assert np.array_equal(first.probabilities(texts), second.probabilities(texts))
+
+
+def test_a_fitted_model_reads_what_it_learnt(small: tuple[LabelledRequest, ...]) -> None:
+    model = fit(small, replace(ModelParams(), folds=3))
+    [row] = model.probabilities(["Our invoice charges the backup twice, can you correct it?"])
+    assert model.classes[int(row.argmax())] == "billing-enquiries"
+    assert row.sum() == pytest.approx(1.0)
+    # Every training example has a cross-validated probability row, for the stored evaluation.
+    assert model.out_of_fold.shape == (len(small), len(model.classes))
+
+
+def test_training_needs_two_activities(small: tuple[LabelledRequest, ...]) -> None:
+    one = tuple(r for r in small if r.expected_activity == "out-of-scope")
+    with pytest.raises(ValueError, match="at least two"):
+        fit(one, ModelParams())
+
+
+def test_the_fingerprint_changes_with_any_label_or_text(
+    small: tuple[LabelledRequest, ...],
+) -> None:
+    relabelled = (small[0].model_copy(update={"expected_activity": "out-of-scope"}), *small[1:])
+    edited = (small[0].model_copy(update={"body": small[0].body + "!"}), *small[1:])
+    prints = {fingerprint(small), fingerprint(relabelled), fingerprint(edited)}
+    assert len(prints) == 3
+    assert fingerprint(small) == fingerprint(tuple(small))
