@@ -97,11 +97,11 @@ class Classification(_Frozen):
         shown = [e for e in self.evidence if self.outcome == "triage" or e.weight > 0][:4]
         if shown:
             text += "; evidence: " + "; ".join(
-                f"{e.target} {e.weight:+.1f} {e.rule} {e.field} '{e.words}'" for e in shown
+                f"{e.target} {e.weight:+.2f} {e.rule} {e.field} '{e.words}'" for e in shown
             )
         if self.outcome != "triage" and len(self.candidates) > 1:
             runner = self.candidates[1]
-            text += f"; runner-up {runner.target} {runner.score:.1f}"
+            text += f"; runner-up {runner.target} {runner.score:.2f}"
         return text
 
 

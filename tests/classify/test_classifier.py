@@ -226,7 +226,7 @@ def test_explain_names_the_answer_the_rule_and_the_runner_up(catalog: Catalog) -
     text = result.explain()
     assert text.startswith("billing-enquiries (Finance), confidence")
     assert "be body 'charged twice'" in text
-    assert "runner-up service-reviews 3.0" in text
+    assert "runner-up service-reviews 3.00" in text
 
 
 def test_compiled_and_plain_rules_give_the_same_answer(catalog: Catalog) -> None:
@@ -234,3 +234,12 @@ def test_compiled_and_plain_rules_give_the_same_answer(catalog: Catalog) -> None
     compiled: CompiledRules = compile_rules(rules, catalog)
     body = "We were charged twice on the invoice."
     assert classify("", body, rules, catalog) == classify("", body, compiled, catalog)
+
+
+def test_explain_shows_a_learned_models_small_weights_as_numbers_not_zero(catalog: Catalog) -> None:
+    """A linear model's per-word weights are hundredths: one decimal printed them all as
+    +0.0 or +0.1, which told a CSP nothing."""
+    result = _classify(catalog, "Service review", "We were charged twice on the invoice.")
+    evidence = result.evidence[0].model_copy(update={"weight": 0.034})
+    text = result.model_copy(update={"evidence": (evidence, *result.evidence[1:])}).explain()
+    assert "+0.03 " in text
