@@ -37,8 +37,13 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float) -> None:
 
 def serve_env(jira_url: str, database_url: str, secret: str, **extra: str) -> dict[str, str]:
     """The environment of a `serve` for the harness: short retry delays and settle time so a
-    run takes seconds, parallel lanes on; nothing inherited from the caller's CSP_ settings."""
+    run takes seconds, parallel lanes on; nothing inherited from the caller's CSP_ settings but
+    the test session's one classifier model (every run, the baseline included, classifies with
+    the same model, as the daemons of one deployment share one; otherwise a daemon on
+    PostgreSQL would use whatever model the project's var/models holds)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("CSP_")}
+    if "CSP_MODEL_DIR" in os.environ:
+        env["CSP_MODEL_DIR"] = os.environ["CSP_MODEL_DIR"]
     env.update(
         {
             "CSP_JIRA_URL": jira_url,

@@ -81,6 +81,8 @@ class Measured:
             found.append(f"queue not settled: {self.depth}")
         if not self.sync.get("ok", False):
             found.append(f"sync failed: {self.sync}")
+        if self.sync.get("reconcile", {}).get("exit_code") != 0:
+            found.append(f"reconcile did not end clean or repaired: {self.sync.get('reconcile')}")
         if not row.state_equal:
             found.append("final Jira state differs from the run without faults:")
             found.extend(f"  {line}" for line in self.differences)
@@ -138,8 +140,9 @@ def settle(
     target: Cluster, *, timeout: float = DRAIN_TIMEOUT
 ) -> tuple[dict[str, int], dict[str, Any]]:
     """Finish a run as an operator would: let the daemons work off their queue, stop them, and
-    run one `csp-jira-sync sync` (every job once, the queue drained). Returns the queue's
-    depth and sync's JSON report. The nightly `reconcile` joins `sync` here once it exists."""
+    run one `csp-jira-sync sync` (every job once, the queue drained), then one
+    `csp-jira-sync reconcile` (the nightly repair). Returns the queue's depth and sync's JSON
+    report, with reconcile's under "reconcile"."""
 
     began = time.monotonic()
     wait_drained(target, timeout=timeout)
@@ -157,6 +160,26 @@ def settle(
         report: dict[str, Any] = json.loads(done.stdout)
     except json.JSONDecodeError:
         report = {"ok": False, "exit": done.returncode, "stderr": done.stderr[-3000:]}
+    reconciled = subprocess.run(
+        [str(CLI), "reconcile", "--format", "json"],
+        env=target.env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    log.info(
+        "fault.reconciled seconds=%.1f exit=%d report=%s",
+        time.monotonic() - began,
+        reconciled.returncode,
+        reconciled.stdout.strip(),
+    )
+    try:
+        report["reconcile"] = json.loads(reconciled.stdout)
+    except json.JSONDecodeError:
+        report["reconcile"] = {
+            "exit_code": reconciled.returncode,
+            "stderr": reconciled.stderr[-3000:],
+        }
     return target.depth(), report
 
 
@@ -227,6 +250,7 @@ def baseline(
         or duplicate_comments(found)
         or depth["dead"]
         or not sync.get("ok")
+        or sync.get("reconcile", {}).get("exit_code") != 0
     ):
         problems.append(f"lost {lost[:5]}, depth {depth}, sync {sync}")
     assert not problems, f"the run without faults is not clean: {problems}"
