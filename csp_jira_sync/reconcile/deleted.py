@@ -46,6 +46,7 @@ from csp_jira_sync.reconcile.replace import (
     replacement_draft,
     source_payload,
 )
+from csp_jira_sync.reconcile.synced import current_recorded
 from csp_jira_sync.store import Store
 from csp_jira_sync.store.schema import escalations, inbox, jira_issues, replaced_issues
 
@@ -64,41 +65,13 @@ class DeletedIssuesJira(Gateway, Protocol):
 
 
 def recorded_issues(store: Store) -> list[Recorded]:
-    """The created issue of each escalation's current generation and of each request."""
-    current = (
-        sa.select(
-            jira_issues.c.subject_kind,
-            jira_issues.c.subject_id,
-            sa.func.max(jira_issues.c.generation).label("generation"),
-        )
-        .where(jira_issues.c.subject_kind.in_(KINDS))
-        .group_by(jira_issues.c.subject_kind, jira_issues.c.subject_id)
-        .subquery()
-    )
-    query = (
-        sa.select(jira_issues)
-        .join(
-            current,
-            sa.and_(
-                current.c.subject_kind == jira_issues.c.subject_kind,
-                current.c.subject_id == jira_issues.c.subject_id,
-                current.c.generation == jira_issues.c.generation,
-            ),
-        )
-        .where(jira_issues.c.state == "created")
-        .order_by(jira_issues.c.id)
-    )
-    with store.transaction("reading the create ledger") as conn:
-        return [
-            Recorded(
-                row.subject_kind,
-                row.subject_id,
-                row.generation,
-                row.ref_label,
-                IssueRef(row.issue_id, row.issue_key),
-            )
-            for row in conn.execute(query)
-        ]
+    """The created issue of each escalation's current generation and of each request: the
+    create ledger's rows that `synced.current_recorded` reads for every reconcile step."""
+    return [
+        Recorded(row.kind, row.subject, row.generation, row.ref_label, row.issue)
+        for row in current_recorded(store, KINDS)
+        if row.issue is not None  # a "created" row always has its issue
+    ]
 
 
 def unfinished_replacements(store: Store) -> list[tuple[Recorded, datetime]]:
