@@ -34,11 +34,10 @@ from csp_jira_sync.reconcile.duplicates_decide import (
     plan_duplicates,
 )
 from csp_jira_sync.reconcile.findings import Finding, Scope
+from csp_jira_sync.reconcile.recorded import Recorded, batches
 from csp_jira_sync.reconcile.synced import (
     SOURCE_KINDS,
-    Recorded,
     address,
-    batches,
     find_by_reference,
     recorded_in_scope,
 )

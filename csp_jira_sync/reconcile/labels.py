@@ -28,11 +28,10 @@ from csp_jira_sync.jira.model import IssueRef
 from csp_jira_sync.jira.port import ReconcileGateway
 from csp_jira_sync.reconcile.findings import Finding, Scope
 from csp_jira_sync.reconcile.labels_decide import Expected, LabelRepair, decide_labels
+from csp_jira_sync.reconcile.recorded import Recorded, batches
 from csp_jira_sync.reconcile.synced import (
     SOURCE_KINDS,
-    Recorded,
     address,
-    batches,
     find_by_reference,
     recorded_in_scope,
 )
