@@ -37,7 +37,7 @@ from csp_jira_sync.errors import CspSyncError, JiraError, JiraPermanent
 from csp_jira_sync.escalations import decide as escalation
 from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueRef
 from csp_jira_sync.jira.port import Gateway
-from csp_jira_sync.reconcile.findings import Finding, Scope
+from csp_jira_sync.reconcile.findings import Finding, Scope, stopped_by_jira
 from csp_jira_sync.reconcile.recorded import BATCH, Recorded, batches
 from csp_jira_sync.reconcile.replace import (
     labels_query,
@@ -161,14 +161,7 @@ class DeletedIssuesStep:
                 # This one waits for a person (or the next run: `replaced_issues` remembers it);
                 # the other deleted issues are still repaired.
                 findings.append(
-                    Finding(
-                        NAME,
-                        subject,
-                        what,
-                        "reported",
-                        f"raising a new issue failed: {exc}; the next run tries again",
-                        needs_person=True,
-                    )
+                    stopped_by_jira(NAME, subject, what, exc, doing="raising a new issue failed")
                 )
         return findings
 
