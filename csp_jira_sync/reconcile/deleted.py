@@ -37,10 +37,9 @@ from csp_jira_sync.errors import CspSyncError, JiraError, JiraPermanent
 from csp_jira_sync.escalations import decide as escalation
 from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueRef
 from csp_jira_sync.jira.port import Gateway
-from csp_jira_sync.reconcile.findings import Finding, Scope
+from csp_jira_sync.reconcile.findings import Finding, Scope, stopped_by_jira
+from csp_jira_sync.reconcile.recorded import BATCH, Recorded, batches
 from csp_jira_sync.reconcile.replace import (
-    Recorded,
-    batches,
     labels_query,
     missed,
     replacement_draft,
@@ -53,7 +52,6 @@ from csp_jira_sync.store.schema import escalations, inbox, jira_issues, replaced
 log = logging.getLogger(__name__)
 
 NAME = "deleted-issues"
-BATCH = 50  # reference labels per search; Cloud reconciles at most 50 issues a call
 KINDS = (escalation.KIND, request_plan.KIND)
 
 
@@ -68,7 +66,7 @@ def recorded_issues(store: Store) -> list[Recorded]:
     """The created issue of each escalation's current generation and of each request: the
     create ledger's rows that `synced.current_recorded` reads for every reconcile step."""
     return [
-        Recorded(row.kind, row.subject, row.generation, row.ref_label, row.issue)
+        row
         for row in current_recorded(store, KINDS)
         if row.issue is not None  # a "created" row always has its issue
     ]
@@ -98,6 +96,7 @@ def unfinished_replacements(store: Store) -> list[tuple[Recorded, datetime]]:
                     row.subject_id,
                     row.generation,
                     row.ref_label or ref_label(row.subject_kind, row.subject_id, row.generation),
+                    "created",
                     IssueRef(row.old_issue_id, row.old_issue_key),
                 ),
                 row.found_at,
@@ -143,7 +142,7 @@ class DeletedIssuesStep:
         ]
         for entry, found_at in [*pending, *deleted]:
             subject = f"{entry.kind} {entry.subject}"
-            what = f"its Jira issue {entry.issue.key} was deleted in Jira"
+            what = f"its Jira issue {entry.created_issue.key} was deleted in Jira"
             if scope.dry_run:
                 findings.append(
                     Finding(
@@ -162,14 +161,7 @@ class DeletedIssuesStep:
                 # This one waits for a person (or the next run: `replaced_issues` remembers it);
                 # the other deleted issues are still repaired.
                 findings.append(
-                    Finding(
-                        NAME,
-                        subject,
-                        what,
-                        "reported",
-                        f"raising a new issue failed: {exc}; the next run tries again",
-                        needs_person=True,
-                    )
+                    stopped_by_jira(NAME, subject, what, exc, doing="raising a new issue failed")
                 )
         return findings
 
@@ -180,13 +172,13 @@ class DeletedIssuesStep:
             found = self.gateway.search(
                 labels_query(batch),
                 fields=("labels",),
-                reconcile=[entry.issue.id for entry in batch] if cloud else (),
+                reconcile=[entry.created_issue.id for entry in batch] if cloud else (),
                 page_size=len(batch) * 2,
             )
             labels = {label for issue in found for label in issue.labels}
             for entry in missed(batch, labels):
                 try:
-                    self.gateway.get_issue(entry.issue.key, fields=("labels",))
+                    self.gateway.get_issue(entry.created_issue.key, fields=("labels",))
                 except JiraPermanent as exc:
                     if exc.status == 404:
                         gone.append(entry)
@@ -210,7 +202,7 @@ class DeletedIssuesStep:
             exists = conn.execute(
                 sa.select(sa.func.count())
                 .select_from(replaced_issues)
-                .where(replaced_issues.c.old_issue_id == entry.issue.id)
+                .where(replaced_issues.c.old_issue_id == entry.created_issue.id)
             ).scalar_one()
             if not exists:
                 conn.execute(
@@ -218,8 +210,8 @@ class DeletedIssuesStep:
                         subject_kind=entry.kind,
                         subject_id=entry.subject,
                         generation=entry.generation,
-                        old_issue_id=entry.issue.id,
-                        old_issue_key=entry.issue.key,
+                        old_issue_id=entry.created_issue.id,
+                        old_issue_key=entry.created_issue.key,
                         found_at=found_at,
                     )
                 )
@@ -232,7 +224,7 @@ class DeletedIssuesStep:
                 subject=entry.subject,
                 generation=entry.generation,
                 ref=entry.ref_label,
-                draft=replacement_draft(draft, entry.issue.key, found_at),
+                draft=replacement_draft(draft, entry.created_issue.key, found_at),
                 now=self.clock,
                 settle=self.settle,
             )
@@ -249,12 +241,12 @@ class DeletedIssuesStep:
         with self.store.transaction("recording a replacement issue") as conn:
             conn.execute(
                 sa.update(replaced_issues)
-                .where(replaced_issues.c.old_issue_id == entry.issue.id)
+                .where(replaced_issues.c.old_issue_id == entry.created_issue.id)
                 .values(new_issue_key=created.issue.key, replaced_at=now)
             )
         restored = self._restore_status(entry, created.issue)
         requeued = self._requeue(entry)
-        action = f"raised {created.issue.key} in its place (linked in the ledger, {entry.issue.key} kept)"
+        action = f"raised {created.issue.key} in its place (linked in the ledger, {entry.created_issue.key} kept)"
         if restored:
             action += f"; status restored to {restored}"
         if requeued:
@@ -264,7 +256,7 @@ class DeletedIssuesStep:
             "reconcile.issue_replaced kind=%s subject=%s old=%s new=%s requeued=%d",
             entry.kind,
             entry.subject,
-            entry.issue.key,
+            entry.created_issue.key,
             created.issue.key,
             requeued,
         )
@@ -327,7 +319,7 @@ class DeletedIssuesStep:
         )
         if target is None:
             return None
-        event_id = f"reconcile:{entry.issue.id}"
+        event_id = f"reconcile:{entry.created_issue.id}"
         apply_once(
             self.store,
             self.gateway,

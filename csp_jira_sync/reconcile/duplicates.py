@@ -33,12 +33,11 @@ from csp_jira_sync.reconcile.duplicates_decide import (
     describe,
     plan_duplicates,
 )
-from csp_jira_sync.reconcile.findings import Finding, Scope
+from csp_jira_sync.reconcile.findings import Finding, Scope, stopped_by_jira
+from csp_jira_sync.reconcile.recorded import Recorded, batches
 from csp_jira_sync.reconcile.synced import (
     SOURCE_KINDS,
-    Recorded,
     address,
-    batches,
     find_by_reference,
     recorded_in_scope,
 )
@@ -142,13 +141,8 @@ class DuplicateIssues:
                 try:
                     finding = self._reconcile(entry, issues, scope)
                 except JiraError as exc:
-                    finding = Finding(
-                        NAME,
-                        entry.source,
-                        f"{len(issues)} issues carry {entry.ref_label}",
-                        "reported",
-                        f"stopped by Jira's answer: {exc}; the next run takes it up again",
-                        needs_person=True,
+                    finding = stopped_by_jira(
+                        NAME, entry.source, f"{len(issues)} issues carry {entry.ref_label}", exc
                     )
                 if finding is not None:
                     findings.append(finding)

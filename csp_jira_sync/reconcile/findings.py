@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
+from csp_jira_sync.errors import JiraError
+
 Outcome = Literal["repaired", "would-repair", "reported", "clean"]
 
 
@@ -34,6 +36,27 @@ class Finding:
     outcome: Outcome
     action: str  # what was done, or would be done on a dry run; "" when nothing
     needs_person: bool = False
+
+
+def stopped_by_jira(
+    step: str,
+    subject: str,
+    found: str,
+    error: JiraError,
+    *,
+    doing: str = "stopped by Jira's answer",
+) -> Finding:
+    """The finding for one item whose repair Jira failed or refused: the step goes on with
+    the others, a person looks at this one, and the next run takes it up again (nothing
+    about it was recorded as done)."""
+    return Finding(
+        step,
+        subject,
+        found,
+        "reported",
+        f"{doing}: {error}; the next run tries again",
+        needs_person=True,
+    )
 
 
 class Step(Protocol):

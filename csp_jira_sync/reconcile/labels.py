@@ -26,13 +26,12 @@ from csp_jira_sync.errors import JiraError, JiraPermanent
 from csp_jira_sync.escalations.decide import severity_label
 from csp_jira_sync.jira.model import IssueRef
 from csp_jira_sync.jira.port import ReconcileGateway
-from csp_jira_sync.reconcile.findings import Finding, Scope
+from csp_jira_sync.reconcile.findings import Finding, Scope, stopped_by_jira
 from csp_jira_sync.reconcile.labels_decide import Expected, LabelRepair, decide_labels
+from csp_jira_sync.reconcile.recorded import Recorded, batches
 from csp_jira_sync.reconcile.synced import (
     SOURCE_KINDS,
-    Recorded,
     address,
-    batches,
     find_by_reference,
     recorded_in_scope,
 )
@@ -90,13 +89,11 @@ class LabelRepairs:
                 try:
                     finding = self._check(entry, entry.issue, current.labels, scope)
                 except JiraError as exc:
-                    finding = Finding(
+                    finding = stopped_by_jira(
                         NAME,
                         entry.issue.key,
                         f"its labels could not be repaired ({entry.source})",
-                        "reported",
-                        f"stopped by Jira's answer: {exc}; the next run tries again",
-                        needs_person=True,
+                        exc,
                     )
                 if finding is not None:
                     findings.append(finding)

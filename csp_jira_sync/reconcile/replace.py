@@ -5,27 +5,12 @@ which event an issue is raised again from, and the note the new issue carries.""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from csp_jira_sync.jira.model import IssueDraft, IssueRef
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """One issue the create ledger says the daemon created, for the current generation."""
-
-    kind: str
-    subject: str
-    generation: int
-    ref_label: str
-    issue: IssueRef
-
-
-def batches(items: Sequence[Recorded], size: int) -> Iterable[Sequence[Recorded]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+from csp_jira_sync.jira.model import IssueDraft
+from csp_jira_sync.reconcile.recorded import Recorded
 
 
 def labels_query(batch: Sequence[Recorded]) -> str:
@@ -65,8 +50,6 @@ def replacement_draft(draft: IssueDraft, old_key: str, found_at: datetime) -> Is
 
 
 __all__ = [
-    "Recorded",
-    "batches",
     "labels_query",
     "missed",
     "replacement_draft",

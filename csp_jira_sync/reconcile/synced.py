@@ -12,36 +12,18 @@ would do, but one that no longer exists makes Jira refuse the whole query).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from csp_jira_sync.jira.model import FoundIssue, IssueRef
 from csp_jira_sync.jira.port import ReconcileGateway
+from csp_jira_sync.reconcile.recorded import BATCH, Recorded, batches
 from csp_jira_sync.store import Store
 from csp_jira_sync.store.schema import jira_issues
 
-BATCH = 50  # labels per search; Cloud reconciles at most 50 issues per call
 SOURCE_KINDS = ("escalation", "request")
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """One create-ledger row: the issue raised (or being raised) for a source item."""
-
-    kind: str
-    subject: str
-    generation: int
-    ref_label: str
-    state: str  # "creating" (the outcome of the create is not known) or "created"
-    issue: IssueRef | None
-
-    @property
-    def source(self) -> str:
-        """The source item as a person names it: "escalation NOC-1042", "request REQ-7"."""
-        return f"{self.kind} {self.subject}"
 
 
 def _recorded(row: sa.Row[tuple[object, ...]]) -> Recorded:
@@ -108,11 +90,6 @@ def address(issue: IssueRef, deployment: str) -> IssueRef:
     return issue if deployment == "cloud" else IssueRef(issue.key, issue.key)
 
 
-def batches(items: Sequence[Recorded], size: int = BATCH) -> Iterator[Sequence[Recorded]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def labels_query(batch: Sequence[Recorded]) -> str:
     """Reference labels are `csp-ref-` and hex digits (`ref_label`), so quoting is enough."""
     labels = ", ".join(f'"{entry.ref_label}"' for entry in dict.fromkeys(batch))
@@ -141,3 +118,16 @@ def find_by_reference(
             if label in wanted:
                 found[label].append(issue)
     return found
+
+
+__all__ = [
+    "BATCH",
+    "SOURCE_KINDS",
+    "Recorded",
+    "address",
+    "batches",
+    "current_recorded",
+    "find_by_reference",
+    "labels_query",
+    "recorded_in_scope",
+]

@@ -21,11 +21,10 @@ import sqlalchemy as sa
 from csp_jira_sync.errors import JiraPermanent
 from csp_jira_sync.jira.port import ReconcileGateway
 from csp_jira_sync.reconcile.findings import Finding, Scope
+from csp_jira_sync.reconcile.recorded import Recorded, batches
 from csp_jira_sync.reconcile.synced import (
     SOURCE_KINDS,
-    Recorded,
     address,
-    batches,
     current_recorded,
     find_by_reference,
 )

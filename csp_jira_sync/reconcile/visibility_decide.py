@@ -29,7 +29,7 @@ Why = Literal["deleted", "forbidden", "unlabelled", "unindexed"]
 
 
 class KnownIssue(Protocol):
-    """An issue the create ledger records for a source item (`synced.Recorded` is one)."""
+    """An issue the create ledger records for a source item (`recorded.Recorded` is one)."""
 
     @property
     def kind(self) -> str: ...

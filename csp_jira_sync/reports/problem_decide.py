@@ -6,11 +6,19 @@ service and normalised title), with its escalations and their Jira issues. A gro
 threshold when `escalations` of its escalations fall within `window` of each other (a sliding
 window, so three in any thirty days count, not only the last thirty). A Problem that exists is
 linked to every escalation of its group, however many recur later.
+
+A Problem is raised once, from the escalations the periodic pass has seen by then, and which
+those are depends on timing: lanes and daemons apply events out of the NOC's order, and a
+restart runs the pass at once. So its summary names the recurring problem, never one incident:
+the title with the escalations' data centres taken out (the NOC writes "Disk usage above 90%
+(VA1)" for each data center it recurs in). Where it recurs is in the description, one line per
+escalation in the NOC's own time order, and on the linked issues.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -26,6 +34,7 @@ class Occurrence:
     escalation_id: str
     issue_key: str  # the escalation's Jira issue
     at: datetime  # its first event
+    datacenter: str = ""  # as its first event names it; "" when the NOC named none
 
 
 @dataclass(frozen=True)
@@ -40,8 +49,15 @@ class RecurringGroup:
 
     @property
     def issue_keys(self) -> tuple[str, ...]:
-        ordered = sorted(self.occurrences, key=lambda o: (o.at, o.escalation_id))
-        return tuple(dict.fromkeys(o.issue_key for o in ordered))
+        return tuple(dict.fromkeys(o.issue_key for o in self.in_noc_order))
+
+    @property
+    def in_noc_order(self) -> tuple[Occurrence, ...]:
+        return tuple(sorted(self.occurrences, key=lambda o: (o.at, o.escalation_id)))
+
+    @property
+    def datacenters(self) -> tuple[str, ...]:
+        return tuple(sorted({o.datacenter for o in self.occurrences if o.datacenter}))
 
     @property
     def first_seen(self) -> datetime:
@@ -78,6 +94,24 @@ def reaches_threshold(
     )
 
 
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
+_DANGLING = re.compile(r"^[\s,;:/-]+|(?:\s+(?:in|at|on|from)\b|[\s,;:/-])+$", re.IGNORECASE)
+
+
+def problem_title(title: str, datacenters: Iterable[str]) -> str:
+    """`title` without the names of `datacenters` (whole words, any case), and without the
+    brackets, separators or the "in" they leave dangling: "Disk usage above 90% (VA1)" -> "Disk usage above
+    90%". The title unchanged when it names none of them, or is nothing but one."""
+    text = title
+    for name in sorted({d for d in datacenters if d}, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", " ", text, flags=re.IGNORECASE)
+    if text == title:
+        return title
+    text = " ".join(_EMPTY_BRACKETS.sub(" ", text).split())
+    text = _DANGLING.sub("", text)
+    return text or title
+
+
 def problem_draft(
     group: RecurringGroup,
     *,
@@ -93,7 +127,8 @@ def problem_draft(
     if recurring:
         labels.append(recurring)
     count = len({o.escalation_id for o in group.occurrences})
-    summary = f"Problem: {group.title} ({customer_name}, recurring)"
+    title = problem_title(group.title, group.datacenters)
+    summary = f"Problem: {title} ({customer_name}, recurring)"
     if len(summary) > SUMMARY_LIMIT:
         summary = summary[: SUMMARY_LIMIT - 1] + "…"
     lines = [
@@ -102,8 +137,12 @@ def problem_draft(
         f"last {group.last_seen.astimezone(UTC):%Y-%m-%d %H:%M} UTC.",
         "",
         f"Recurring problem: {group.key}",
+        f"Data centers: {', '.join(group.datacenters) or 'not named by the NOC'}",
         "Escalations (each linked to this Problem; later recurrences are linked as they come):",
-        *(f"* {o.issue_key} (NOC {o.escalation_id})" for o in group.occurrences),
+        *(
+            f"* {o.issue_key} (NOC {o.escalation_id}{', ' + o.datacenter if o.datacenter else ''})"
+            for o in group.in_noc_order
+        ),
         "",
         "Raised by csp-jira-sync (problem management). Find the root cause and record it here.",
     ]

@@ -77,7 +77,12 @@ def _for_problems(
         occurrences=tuple(
             # An escalation raised anew after its reopen window has several issues: the
             # Problem links the newest, where its recurrence is being worked on.
-            Occurrence(escalation_id, facts[escalation_id].issue_keys[-1], seen)
+            Occurrence(
+                escalation_id,
+                facts[escalation_id].issue_keys[-1],
+                seen,
+                facts[escalation_id].first.datacenter,
+            )
             for escalation_id, seen in zip(group.escalation_ids, group.seen, strict=True)
         ),
     )

@@ -41,6 +41,8 @@ COLUMNS = (
     ("sender_5xx", "5xx to senders"),
     ("sender_connection_errors", "conn. errors"),
     ("duration_s", "duration s"),
+    ("started_utc", "started (UTC)"),
+    ("load_average", "load average"),
 )
 
 

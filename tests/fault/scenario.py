@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +49,26 @@ class Row:
     sender_5xx: int
     sender_connection_errors: int
     duration_s: float
+    started_utc: str = ""  # when the faulty run began (the run without faults is before it)
+    load_average: str = ""  # the 1-minute load average at its start and at its end
     notes: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class RunStart:
+    """When a scenario's faulty run began, and how busy the machine was: the durations are
+    wall time on a shared machine, and mean little without the load beside them."""
+
+    monotonic: float
+    at: datetime
+    load: float
+
+    @classmethod
+    def now(cls) -> RunStart:
+        return cls(time.monotonic(), datetime.now(UTC), os.getloadavg()[0])
 
 
 @dataclass
@@ -193,7 +211,7 @@ def measure(
     depth: dict[str, int],
     sync: dict[str, Any],
     kills: int,
-    started: float,
+    started: RunStart,
     injected: dict[str, int] | None = None,
     notes: str = "",
 ) -> Measured:
@@ -211,7 +229,9 @@ def measure(
         state_equal=not diffs,
         sender_5xx=sent.server_errors,
         sender_connection_errors=sent.connection_errors,
-        duration_s=round(time.monotonic() - started, 1),
+        duration_s=round(time.monotonic() - started.monotonic, 1),
+        started_utc=f"{started.at:%Y-%m-%d %H:%M}",
+        load_average=f"{started.load:.1f}-{os.getloadavg()[0]:.1f}",
         notes=notes,
     )
     return Measured(row, sent, depth, sync, lost, diffs, injected or {})

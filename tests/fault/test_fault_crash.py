@@ -5,7 +5,6 @@ daemon on SQLite, once with two daemons on PostgreSQL, parallel lanes on in both
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 from jira_sandbox.pytest_plugin import SandboxFactory
 from tests.fault.daemons import cluster
 from tests.fault.plugin import SoakSize
-from tests.fault.scenario import Row, baseline, measure, replay, settle
+from tests.fault.scenario import Row, RunStart, baseline, measure, replay, settle
 from tests.fault.stream import mixed_stream
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
@@ -36,7 +35,7 @@ def crash_run(
     expected = baseline(sandbox_factory, stream, (size.crash_events, SEED), tmp_path / "baseline")
     # The worker is mid-call more often when Jira takes a moment; the index lags as in Cloud.
     sandbox.admin.set_knobs(latencyMs=20, indexLagMs=500)
-    started = time.monotonic()
+    started = RunStart.now()
     with cluster(sandbox.base_url, database_url, tmp_path, daemons=daemons) as target:
         sent = replay(target, stream, kills=size.crash_kills, seed=SEED)
         depth, sync = settle(target)

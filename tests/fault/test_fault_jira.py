@@ -5,7 +5,6 @@ final state as without faults."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 from jira_sandbox.pytest_plugin import SandboxFactory
 from tests.fault.daemons import cluster
 from tests.fault.plugin import SoakSize
-from tests.fault.scenario import Row, baseline, measure, replay, settle, wait_drained
+from tests.fault.scenario import Row, RunStart, baseline, measure, replay, settle, wait_drained
 from tests.fault.stream import mixed_stream
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
@@ -45,7 +44,7 @@ def test_a_failing_rate_limited_lagging_jira_still_gets_everything_exactly_once(
         sandbox_factory, stream, (soak_size.fault_events, SEED), tmp_path / "baseline"
     )
     sandbox.admin.set_knobs(**FAULTS, faultSeed=SEED)
-    started = time.monotonic()
+    started = RunStart.now()
     with cluster(
         sandbox.base_url,
         f"sqlite:///{tmp_path / 'state.sqlite'}",

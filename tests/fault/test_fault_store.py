@@ -19,7 +19,7 @@ import pytest
 from jira_sandbox.pytest_plugin import SandboxFactory
 from tests.fault.daemons import Cluster, cluster, wait_for
 from tests.fault.plugin import SoakSize
-from tests.fault.scenario import Row, baseline, measure, replay, settle
+from tests.fault.scenario import Row, RunStart, baseline, measure, replay, settle
 from tests.fault.stream import Delivery, mixed_stream
 from tests.support.postgres_cluster import PostgresCluster
 
@@ -69,7 +69,7 @@ def store_outage_run(
 ) -> None:
     stream = mixed_stream(size.outage_events, seed=SEED)
     expected = baseline(sandbox_factory, stream, (size.outage_events, SEED), tmp_path / "base")
-    started = time.monotonic()
+    started = RunStart.now()
     holder: list[Cluster] = []
     with cluster(sandbox.base_url, database_url, tmp_path) as target:
         holder.append(target)

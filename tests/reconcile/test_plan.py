@@ -19,8 +19,8 @@ from csp_jira_sync.reconcile.plan import (
     next_slot,
     window,
 )
+from csp_jira_sync.reconcile.recorded import Recorded
 from csp_jira_sync.reconcile.replace import (
-    Recorded,
     labels_query,
     missed,
     replacement_draft,
@@ -116,7 +116,9 @@ def test_a_bad_cron_expression_is_refused_with_an_example(bad: str) -> None:
 
 
 def _recorded(n: int) -> Recorded:
-    return Recorded("escalation", f"NOC-{n}", 1, f"csp-ref-{n:020x}", IssueRef(str(n), f"CSP-{n}"))
+    return Recorded(
+        "escalation", f"NOC-{n}", 1, f"csp-ref-{n:020x}", "created", IssueRef(str(n), f"CSP-{n}")
+    )
 
 
 def test_what_the_label_search_did_not_return_is_to_be_confirmed() -> None:

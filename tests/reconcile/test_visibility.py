@@ -17,7 +17,7 @@ from csp_jira_sync.config.references import ref_label
 from csp_jira_sync.errors import JiraPermanent
 from csp_jira_sync.jira.model import FoundIssue, IssueLink, IssueRef
 from csp_jira_sync.jira.port import IssueComment, LinkType
-from csp_jira_sync.reconcile.synced import Recorded
+from csp_jira_sync.reconcile.recorded import Recorded
 from csp_jira_sync.reconcile.visibility import IssueVisibility
 from csp_jira_sync.reconcile.visibility_decide import (
     ReadOutcome,

@@ -56,3 +56,21 @@ def test_groups_are_per_customer_within_the_window_and_at_the_minimum() -> None:
     )
     three = recurring_groups(stream, at("2026-10-15T00:00"), at("2026-11-15T00:00"), minimum=3)
     assert [g.key for g in three] == ["fingerprint:fp-1"]
+
+
+def test_the_problem_pass_sees_each_escalations_data_center_from_its_first_event() -> None:
+    from csp_jira_sync.reports.sources import _for_problems
+
+    def placed(n: int, when: str, datacenter: str) -> EscalationFacts:
+        title = f"Disk usage above 90% ({datacenter})"
+        event = EventFact(f"e{n}", at(when), "open", "sev2", "db", datacenter, title, "fp-1")
+        return EscalationFacts(f"ESC-{n}", "acme", (event,), (f"CSP-{n}",), None)
+
+    stream = [placed(2, "2026-11-05T10:00", "VA1"), placed(1, "2026-11-01T10:00", "GB3")]
+    [group] = recurring_groups(stream, at("2026-10-15T00:00"), at("2026-11-15T00:00"))
+    problem = _for_problems(group, {f.escalation_id: f for f in stream}, {})
+    assert [(o.escalation_id, o.datacenter) for o in problem.occurrences] == [
+        ("ESC-1", "GB3"),
+        ("ESC-2", "VA1"),
+    ]
+    assert problem.datacenters == ("GB3", "VA1")
