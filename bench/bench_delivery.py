@@ -75,7 +75,81 @@ def role_sandbox(latency_ms: int, rate_limit: float | None) -> None:
                 print(json.dumps(labels), flush=True)
 
 
-def role_daemon(jira_url: str, database: str) -> None:
+class Breakdown:
+    """Where the lanes' time goes (`--breakdown`): seconds spent by lane threads waiting for
+    the pacer, holding a call slot (and of that, inside the HTTP request), waiting for a store
+    transaction to begin (a pooled connection, SQLite's write lock), and inside one (its body
+    and commit). Wrapped around the real methods in the daemon's process, lane threads only."""
+
+    PARTS = ("lane", "pacer_wait", "slot", "http", "store_begin", "store_body")
+
+    def __init__(self) -> None:
+        self.seconds = dict.fromkeys(self.PARTS, 0.0)
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def add(self, part: str, seconds: float) -> None:
+        if threading.current_thread().name.startswith("csp-lane"):
+            with self._lock:
+                self.seconds[part] += seconds
+
+    def install(self) -> None:
+        import contextlib
+
+        from csp_jira_sync.delivery.lanes import Lanes
+        from csp_jira_sync.jira.pacer import Pacer
+        from csp_jira_sync.store.store import Store
+
+        me = self
+        tracked, acquire, release = Lanes._tracked, Pacer.acquire, Pacer.release
+        transaction, request = Store.transaction, requests.Session.request
+
+        def timed_tracked(self: Any, task: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return tracked(self, task)
+            finally:
+                me.add("lane", time.perf_counter() - began)
+
+        def timed_acquire(self: Any) -> None:
+            began = time.perf_counter()
+            acquire(self)
+            me._local.slot = time.perf_counter()
+            me.add("pacer_wait", me._local.slot - began)
+
+        def timed_release(self: Any, call: Any) -> None:
+            me.add("slot", time.perf_counter() - getattr(me._local, "slot", time.perf_counter()))
+            release(self, call)
+
+        @contextlib.contextmanager
+        def timed_transaction(self: Any, action: str, **options: Any) -> Any:
+            began = time.perf_counter()
+            entered = False
+            try:
+                with transaction(self, action, **options) as connection:
+                    entered = True
+                    opened = time.perf_counter()
+                    me.add("store_begin", opened - began)
+                    yield connection
+            finally:
+                if entered:
+                    me.add("store_body", time.perf_counter() - opened)
+
+        def timed_request(self: Any, *args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return request(self, *args, **kwargs)
+            finally:
+                me.add("http", time.perf_counter() - began)
+
+        Lanes._tracked = timed_tracked  # type: ignore[method-assign]
+        Pacer.acquire = timed_acquire  # type: ignore[method-assign]
+        Pacer.release = timed_release  # type: ignore[method-assign]
+        Store.transaction = timed_transaction  # type: ignore[method-assign]
+        requests.Session.request = timed_request  # type: ignore[method-assign]
+
+
+def role_daemon(jira_url: str, database: str, breakdown: bool = False) -> None:
     from sqlalchemy import select
 
     from csp_jira_sync.demo.run import daemon_settings
@@ -87,6 +161,9 @@ def role_daemon(jira_url: str, database: str) -> None:
     if database.startswith("postgresql"):
         settings = settings.model_copy(update={"database_url": database})
     app = build_app(settings)
+    lanes_time = Breakdown()
+    if breakdown:
+        lanes_time.install()
     samples: list[tuple[int, int, float]] = []
     sampling = threading.Event()
 
@@ -126,6 +203,7 @@ def role_daemon(jira_url: str, database: str) -> None:
                 "pace": pace,
                 "cpu": _cpu_seconds() - ready_cpu,
                 "busy": [sum(x[i] for x in samples) / max(1, len(samples)) for i in range(3)],
+                "breakdown": lanes_time.seconds if breakdown else None,
             }
         ),
         flush=True,
@@ -352,7 +430,8 @@ def run_part(
         database = f"{workdir}/state.sqlite"
         if args.postgres:
             database = fresh_postgres_database(args.postgres)
-        target = Process("--role", "daemon", "--jira", sandbox.url, "--database", database)
+        extra = ("--breakdown",) if args.breakdown else ()
+        target = Process("--role", "daemon", "--jira", sandbox.url, "--database", database, *extra)
     load = os.getloadavg()[0]
     failures = send_all(target.url, per_sender)
     result = target.ask("wait")
@@ -382,6 +461,7 @@ def run_part(
         "duplicates": len(noc_labels) - len(set(noc_labels)),
         "pace": result["pace"],
         "busy": result["busy"],
+        "breakdown": result.get("breakdown"),
         "cpu": result["cpu"],
         "sandbox_cpu": stats["cpu"],
         "load": load,
@@ -434,6 +514,19 @@ def show(part: dict[str, Any]) -> None:
             f"          on average while events were due: {busy:.1f} lanes busy, "
             f"{flight:.1f} Jira calls in flight, concurrency limit {limit:.1f}"
         )
+    if part.get("breakdown"):
+        spent = part["breakdown"]
+        lane = max(spent["lane"], 1e-9)
+        store = spent["store_begin"] + spent["store_body"]
+        rest = lane - spent["pacer_wait"] - spent["slot"] - store
+        print(
+            f"          lanes' time ({lane:.0f} lane-seconds): waiting for the pacer "
+            f"{100 * spent['pacer_wait'] / lane:.0f}%, holding a call slot "
+            f"{100 * spent['slot'] / lane:.0f}% (in HTTP {100 * spent['http'] / lane:.0f}%), "
+            f"store {100 * store / lane:.0f}% (waiting to begin "
+            f"{100 * spent['store_begin'] / lane:.0f}%, body and commit "
+            f"{100 * spent['store_body'] / lane:.0f}%), the rest {100 * rest / lane:.0f}%"
+        )
 
 
 def main() -> None:
@@ -454,6 +547,11 @@ def main() -> None:
         "default: $CSP_TEST_POSTGRES_URL, else SQLite",
     )
     parser.add_argument("--component-seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="time where the daemon's lanes spend their time (costs some CPU of its own)",
+    )
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--jira", help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
@@ -462,7 +560,7 @@ def main() -> None:
         role_sandbox(args.latency_ms, args.rate_limit)
         return
     if args.role == "daemon":
-        role_daemon(args.jira, args.database)
+        role_daemon(args.jira, args.database, args.breakdown)
         return
     if args.role == "bridge":
         role_bridge(args.jira)

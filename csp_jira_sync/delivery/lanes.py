@@ -4,18 +4,24 @@ side on a thread pool (the Jira gateway is synchronous). Jira's pace (how many c
 in flight) is the pacer's to decide (`jira/pacer.py`); the lanes only make sure there is enough
 work in hand for it.
 
-Exactly-once does not rest on the lanes: one subject never runs on two lanes at once because a
-batch puts all its claimed events on one lane and the next batch is claimed only once this one
-has finished, and between daemons the row claims and create claims in the store decide.
+Batches follow each other without a pause: the worker claims the next one while the lanes still
+work on the last (`Stream`), and a claimed event of a subject already on a lane joins that
+lane's queue.
+
+Exactly-once does not rest on the lanes: one subject never runs on two lanes at once because
+a subject gets a lane only when it has none (`Stream.add` and `Stream.next_row` decide that under
+one lock), and between daemons the row claims and create claims in the store decide.
 """
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from csp_jira_sync.errors import StoreUnavailable
 from csp_jira_sync.store import InboxRow
@@ -49,6 +55,124 @@ class LanesResult:
     # other lane has finished.
     error: BaseException | None = None
 
+    def add(self, outcomes: Counter[str] | None, error: BaseException | None) -> None:
+        if outcomes is not None:
+            self.outcomes.update(outcomes)
+        if error is None:
+            return
+        if self.error is None or (
+            isinstance(error, StoreUnavailable) and not isinstance(self.error, StoreUnavailable)
+        ):
+            self.error = error
+
+
+Subject = tuple[str, str]  # (kind, subject)
+# A lane's work: given how to take its subject's next row (None: none left, the lane ends),
+# it processes them in order and says what happened to each.
+LaneWork = Callable[[Callable[[], InboxRow | None]], Counter[str]]
+
+
+def _order(row: InboxRow) -> tuple[datetime, int]:
+    return (row.occurred_at, row.id)
+
+
+class Stream:
+    """The claimed rows of one `Worker.run_once` not started yet, by subject, and the lanes
+    working on them. Rows may be added while lanes run (the worker claims the next batch while
+    the last one is still in hand, so the lanes never stand idle between batches): a row of a
+    subject that has a lane goes to the end of that lane's queue (in `occurred_at` order),
+    a row of any other subject starts a new lane. A lane takes its subject's rows one at a
+    time and ends when none is left; one subject never has two lanes at once, because only
+    `add` starts a lane and only for a subject without one, under the same lock as `next_row`."""
+
+    def __init__(self, lanes: Lanes) -> None:
+        self._lanes = lanes
+        self._changed = threading.Condition()
+        self._queues: dict[Subject, list[InboxRow]] = {}
+        self._not_started = 0
+        self._running = 0
+        self.result = LanesResult()
+
+    @property
+    def not_started(self) -> int:
+        return self._not_started
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+    def add(self, rows: Sequence[InboxRow]) -> list[InboxRow]:
+        """Queue `rows`; returns the first row of each subject that needs a lane now, in the
+        order of `rows` (the caller starts one with `start`)."""
+        starting: list[InboxRow] = []
+        with self._changed:
+            for row in rows:
+                key = (row.kind, row.subject)
+                queue = self._queues.get(key)
+                if queue is None:
+                    self._queues[key] = [row]
+                    starting.append(row)
+                else:
+                    bisect.insort(queue, row, key=_order)
+                self._not_started += 1
+        return starting
+
+    def next_row(self, key: Subject) -> InboxRow | None:
+        with self._changed:
+            queue = self._queues[key]
+            if not queue:
+                del self._queues[key]
+                return None
+            self._not_started -= 1
+            self._changed.notify_all()
+            return queue.pop(0)
+
+    def start(self, key: Subject, work: LaneWork) -> None:
+        """Run `work` on a lane of its own for subject `key` (in the calling thread when the
+        worker has one lane)."""
+        with self._changed:
+            self._running += 1
+        if self._lanes.size == 1:
+            self._run(key, work)
+        else:
+            self._lanes.submit(lambda: self._run(key, work))
+
+    def wait(self, *, room_below: int | None) -> None:
+        """Until no lane runs, a lane ends, or (with `room_below`) fewer rows than that are
+        waiting to be started."""
+        with self._changed:
+            running = self._running
+            while self._running and self._running >= running:
+                if room_below is not None and self._not_started < room_below:
+                    return
+                self._changed.wait()
+
+    def _run(self, key: Subject, work: LaneWork) -> None:
+        outcomes: Counter[str] | None = None
+        error: BaseException | None = None
+        ended = False
+
+        def take() -> InboxRow | None:
+            nonlocal ended
+            row = self.next_row(key)
+            ended = row is None  # the subject is free: `add` may start a new lane for it
+            return row
+
+        try:
+            outcomes = work(take)
+        except Exception as exc:  # the lane stops here; the caller raises it in the end
+            error = exc
+        finally:
+            with self._changed:
+                if not ended:
+                    # A failed or stopped lane: the rows it did not start stay claimed by
+                    # the worker, which gives them back.
+                    left = self._queues.pop(key, [])
+                    self._not_started -= len(left)
+                self._running -= 1
+                self.result.add(outcomes, error)
+                self._changed.notify_all()
+
 
 class Lanes:
     def __init__(self, size: int) -> None:
@@ -64,32 +188,8 @@ class Lanes:
         """Lanes working on an event right now."""
         return self._busy
 
-    def run(self, lanes: Sequence[Lane], work: Callable[[Lane], Counter[str]]) -> LanesResult:
-        """Run `work` on every lane, up to `size` at once; returns when all have finished."""
-        result = LanesResult()
-        if self.size == 1 or len(lanes) <= 1:
-            for lane in lanes:
-                try:
-                    result.outcomes.update(self._tracked(work, lane))
-                except Exception as exc:  # the batch stops here, as one lane would
-                    result.error = exc
-                    break
-            return result
-        pool = self._executor()
-        futures: list[Future[Counter[str]]] = [
-            pool.submit(self._tracked, work, lane) for lane in lanes
-        ]
-        wait(futures)
-        for future in futures:
-            error = future.exception()
-            if error is None:
-                result.outcomes.update(future.result())
-            elif result.error is None or (
-                isinstance(error, StoreUnavailable)
-                and not isinstance(result.error, StoreUnavailable)
-            ):
-                result.error = error
-        return result
+    def submit(self, task: Callable[[], None]) -> None:
+        self._executor().submit(self._tracked, task)
 
     def close(self) -> None:
         with self._lock:
@@ -103,11 +203,11 @@ class Lanes:
                 self._pool = ThreadPoolExecutor(self.size, thread_name_prefix="csp-lane")
             return self._pool
 
-    def _tracked(self, work: Callable[[Lane], Counter[str]], lane: Lane) -> Counter[str]:
+    def _tracked(self, task: Callable[[], None]) -> None:
         with self._lock:
             self._busy += 1
         try:
-            return work(lane)
+            task()
         finally:
             with self._lock:
                 self._busy -= 1

@@ -24,11 +24,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from pydantic import ValidationError
 
-from csp_jira_sync.delivery.lanes import Lanes, subject_lanes
+from csp_jira_sync.delivery.lanes import Lanes, Stream
 from csp_jira_sync.delivery.once import Defer, Finished
 from csp_jira_sync.errors import InputError, JiraPermanent, JiraTransient, StoreUnavailable
 from csp_jira_sync.store import InboxRow, Store
@@ -63,14 +64,6 @@ class Handler(Protocol):
     marks it done."""
 
     def __call__(self, row: InboxRow) -> str | Finished: ...
-
-
-@dataclass(frozen=True)
-class _Claim:
-    """Rows a batch claimed and has not finished, and the lease they were claimed with."""
-
-    ids: tuple[int, ...]
-    until: datetime
 
 
 class Outage:
@@ -142,13 +135,14 @@ class Worker:
         self.config = config
         self.clock = clock
         self._on_dead_letter = on_dead_letter
-        self._unfinished: _Claim | None = None
-        # Rows being worked on under a renewed lease (row id -> its lease end), by every lane.
+        # Rows claimed and not finished (row id -> the end of their lease), by every lane.
         self._in_hand: dict[int, datetime] = {}
         self._in_hand_lock = threading.Lock()
         self.outage = Outage(config.retry_first, min(config.retry_max, OUTAGE_WAIT_CAP))
         self._lanes = Lanes(config.lanes)
         self._stop: threading.Event | None = None
+        # When `drain` must end: no batch is claimed after it.
+        self._until: datetime | None = None
 
     @property
     def lanes_busy(self) -> int:
@@ -162,37 +156,75 @@ class Worker:
 
     def run_once(self) -> BatchReport:
         """Claim one batch of due events and process them on the lanes; returns what happened
-        to each. Raises `StoreUnavailable` when the store fails; the rows of the batch that were
-        not finished are given back at the start of the next call (or when their lease ends).
-        Once the stop event of `run_forever` or `drain` is set, no lane starts another event, and the rows not started are given
-        back at once (the first SIGTERM lets the events in hand finish, nothing more)."""
+        to each. On several lanes, the next batch is claimed as soon as fewer events than
+        there are lanes wait to be started, and so on until nothing more is due (or `drain`'s
+        timeout is reached): the lanes never wait for the slowest event of a batch
+        (bench_delivery.py: one such barrier per batch of 200 left Jira call slots empty).
+        Raises `StoreUnavailable` when the store fails; the rows claimed and not finished are
+        given back at the start of the next call (or when their lease ends). Once the stop
+        event of `run_forever` or `drain` is set, no lane starts another event, and the rows
+        not started are given back at once (the first SIGTERM lets the events in hand finish,
+        nothing more)."""
         self._give_back()
+        stream = Stream(self._lanes)
+        stop = self._stop
+        try:
+            if not self._feed(stream, stop):
+                return BatchReport()
+            claiming = True
+            until = self._until
+            while stream.running:
+                if claiming and (
+                    (stop is not None and stop.is_set())
+                    or stream.result.error is not None
+                    or (until is not None and self.clock() >= until)
+                ):
+                    claiming = False
+                if claiming and stream.not_started < self._lanes.size:
+                    if not self._feed(stream, stop):
+                        # Nothing more is due now: look again when a lane ends.
+                        stream.wait(room_below=None)
+                    continue
+                stream.wait(room_below=self._lanes.size if claiming else None)
+        finally:
+            # Never leave a lane running behind a failure: its rows would be given back
+            # while it works on them.
+            while stream.running:
+                stream.wait(room_below=None)
+        if stream.result.error is not None:
+            raise stream.result.error
+        if stop is not None and stop.is_set():
+            self._give_back()  # the rows no lane started
+        return BatchReport(stream.result.outcomes)
+
+    def _feed(self, stream: Stream, stop: threading.Event | None) -> bool:
+        """Claim a batch and hand it to the lanes: rows of a subject already on a lane join
+        its queue, the others start lanes of their own. False when nothing was due."""
         now = self.clock()
         rows = self.store.claim(self.config.batch, now, self.config.lease)
         if not rows:
-            return BatchReport()
-        self._unfinished = _Claim(tuple(row.id for row in rows), now + self.config.lease)
-        stop = self._stop
-        lanes = subject_lanes(rows)
-        # What each lane waits behind, read for the whole batch at once: a lane that finds
+            return False
+        with self._in_hand_lock:
+            for row in rows:
+                self._in_hand[row.id] = now + self.config.lease
+        starting = stream.add(rows)
+        # What each new lane waits behind, read for all of them at once: a lane that finds
         # an earlier event of its subject unfinished defers its events, so a stale answer here
         # (another daemon finished that event meanwhile) costs a short wait, never the order.
-        earlier = self.store.earlier_unfinished_of([lane[0] for lane in lanes])
-        finished = self._lanes.run(
-            lanes, lambda lane: self._lane(lane, earlier[(lane[0].kind, lane[0].subject)], stop)
-        )
-        if finished.error is not None:
-            raise finished.error
-        if stop is not None and stop.is_set():
-            # Rows no lane started; giving back the finished ones too is harmless (the store
-            # releases only pending rows, and a deferred row waits for its due time anyway).
-            self._give_back()
-        self._unfinished = None
-        return BatchReport(finished.outcomes)
+        earlier = self.store.earlier_unfinished_of(starting)
+        for first in starting:
+            if self._lanes.size == 1 and stream.result.error is not None:
+                # On one lane the batch stops at a failure (a lost store), as it always did;
+                # on several, the lanes of the batch run on and no further batch is claimed.
+                break
+            key = (first.kind, first.subject)
+            stream.start(key, partial(self._lane, earlier=earlier[key], stop=stop))
+        return True
 
     def _lane(
         self,
-        rows: Sequence[InboxRow],
+        next_row: Callable[[], InboxRow | None],
+        *,
         earlier: Sequence[InboxRow],
         stop: threading.Event | None,
     ) -> Counter[str]:
@@ -206,8 +238,9 @@ class Worker:
             held = True
         elif earlier:
             waiting = self._wait_for(earlier[0])
-        for row in rows:
-            if stop is not None and stop.is_set():
+        while not (stop is not None and stop.is_set()):
+            row = next_row()
+            if row is None:
                 break
             # Several daemons share the inbox: behind a slow Jira this batch may have outlived
             # its lease, and another daemon may have claimed the row since. Take a fresh lease
@@ -238,17 +271,21 @@ class Worker:
         total = BatchReport()
         self._stop = stop
         deadline = self.clock() + timedelta(seconds=timeout)
-        while self.clock() < deadline and not (stop and stop.is_set()):
-            report = self.run_once()
-            total.outcomes.update(report.outcomes)
-            if report.processed == 0:
-                if self.store.depth().get("pending", 0) <= self.store.held().events:
-                    break
-                # Only deferred events are left: wait for the first to fall due.
-                if stop is not None:
-                    stop.wait(0.2)
-                else:
-                    time.sleep(0.2)
+        self._until = deadline
+        try:
+            while self.clock() < deadline and not (stop and stop.is_set()):
+                report = self.run_once()
+                total.outcomes.update(report.outcomes)
+                if report.processed == 0:
+                    if self.store.depth().get("pending", 0) <= self.store.held().events:
+                        break
+                    # Only deferred events are left: wait for the first to fall due.
+                    if stop is not None:
+                        stop.wait(0.2)
+                    else:
+                        time.sleep(0.2)
+        finally:
+            self._until = None
         return total
 
     def run_forever(self, stop: threading.Event, wake: threading.Event, poll: float) -> None:
@@ -343,14 +380,16 @@ class Worker:
 
     def _renew(self, row: InboxRow) -> bool:
         """Make sure the row is still this worker's, with at least half a lease ahead. While
-        the batch's own lease has that much left, no other daemon can have claimed the row
-        (a claim takes only rows whose lease has ended), and asking the store would cost a
-        commit per event; past that, the lease is renewed, or the row left to whoever has it."""
-        assert self._unfinished is not None  # only lanes of a claimed batch renew
+        the lease it was claimed (or last renewed) with has that much left, no other daemon
+        can have claimed the row (a claim takes only rows whose lease has ended), and asking
+        the store would cost a commit per event; past that, the lease is renewed, or the row
+        left to whoever has it."""
         now = self.clock()
-        if self._unfinished.until - now >= self.config.lease / 2:
+        with self._in_hand_lock:
+            until = self._in_hand[row.id]
+        if until - now >= self.config.lease / 2:
             return True
-        renewed = self.store.renew_claim(row.id, self._unfinished.until, now, self.config.lease)
+        renewed = self.store.renew_claim(row.id, until, now, self.config.lease)
         if renewed is not None:
             with self._in_hand_lock:
                 self._in_hand[row.id] = renewed
@@ -361,16 +400,13 @@ class Worker:
             self._in_hand.pop(row.id, None)
 
     def _give_back(self) -> None:
-        """Give back the rows of the last batch that no lane finished, under the lease they
-        were claimed with or the one renewed for them, so they need not wait it out. Forgotten
-        only once given back: the store may still be away."""
+        """Give back the rows claimed and not finished (a failed run, a stop), under the
+        lease they were claimed with or the one renewed for them, so they need not wait it
+        out. Forgotten only once given back: the store may still be away."""
         with self._in_hand_lock:
-            renewed = dict(self._in_hand)
-        if self._unfinished is not None:
-            self.store.release_claims(self._unfinished.ids, self._unfinished.until)
-            self._unfinished = None
+            in_hand = dict(self._in_hand)
         by_lease: dict[datetime, list[int]] = {}
-        for row_id, until in renewed.items():
+        for row_id, until in in_hand.items():
             by_lease.setdefault(until, []).append(row_id)
         for until, ids in by_lease.items():
             self.store.release_claims(ids, until)

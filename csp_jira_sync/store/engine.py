@@ -25,7 +25,7 @@ SQLITE_BUSY when another writer got in between, and the busy timeout cannot help
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,6 +33,7 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, Connection, make_url
 
 from csp_jira_sync.errors import ConfigError, StoreUnavailable
+from csp_jira_sync.store import writers
 
 SqliteSynchronous = Literal["FULL", "NORMAL"]
 
@@ -115,6 +116,7 @@ def _sqlite_engine(url: URL, busy_timeout: float, synchronous: SqliteSynchronous
             info[_SYNCHRONOUS_NOW] = wanted
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
+    writers.attach(engine, busy_timeout)
     return engine
 
 
@@ -132,6 +134,20 @@ def _postgresql_engine(url: URL, busy_timeout: float) -> Engine:
         pool_timeout=max(busy_timeout, 1.0),
         connect_args={"connect_timeout": max(1, round(busy_timeout))},
     )
+
+
+def write_turn(engine: Engine, action: str) -> AbstractContextManager[None]:
+    """Wait for this writer's turn at `engine`'s SQLite file (see `writers.py`); at once on
+    PostgreSQL. Taken before the connection, so that queued writers hold none of the pool's."""
+    queue = writers.writers_of(engine)
+    return nullcontext() if queue is None else queue.turn(action)
+
+
+@contextmanager
+def writing(engine: Engine, action: str) -> Iterator[Connection]:
+    """`engine.begin()` in this writer's turn, failures as `StoreUnavailable`."""
+    with write_turn(engine, action), unavailable_on_failure(action), engine.begin() as connection:
+        yield connection
 
 
 def _reason(error: exc.DBAPIError) -> str:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, case, delete, select, update
 
-from csp_jira_sync.store.engine import READ_ONLY, unavailable_on_failure
+from csp_jira_sync.store.engine import READ_ONLY, unavailable_on_failure, writing
 from csp_jira_sync.store.schema import job_locks
 from csp_jira_sync.store.upsert import insert_for
 
@@ -67,7 +67,7 @@ class JobLocks:
             },
             where=same_holder | (job_locks.c.expires_at <= insert.excluded.renewed_at),
         )
-        with unavailable_on_failure("taking a job lock"), self._engine.begin() as connection:
+        with writing(self._engine, "taking a job lock") as connection:
             connection.execute(statement)
             row = connection.execute(select(job_locks).where(job_locks.c.job == job)).one()
         return JobLock(**row._asdict())
@@ -83,14 +83,14 @@ class JobLocks:
             .values(renewed_at=now, expires_at=now + ttl)
             .returning(job_locks.c.job)
         )
-        with unavailable_on_failure("renewing job locks"), self._engine.begin() as connection:
+        with writing(self._engine, "renewing job locks") as connection:
             return set(connection.execute(statement).scalars())
 
     def release(self, job: str, holder: str) -> bool:
         """Give `job` up so another daemon can take it at once; False when `holder` did not
         hold it (any more)."""
         statement = delete(job_locks).where(job_locks.c.job == job, job_locks.c.holder == holder)
-        with unavailable_on_failure("releasing a job lock"), self._engine.begin() as connection:
+        with writing(self._engine, "releasing a job lock") as connection:
             return bool(connection.execute(statement).rowcount)
 
     def all(self) -> list[JobLock]:

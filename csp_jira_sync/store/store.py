@@ -8,7 +8,7 @@ request logic live with the worker; it uses `Store.engine` and the tables in `sc
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -40,6 +40,8 @@ from csp_jira_sync.store.engine import (
     SqliteSynchronous,
     make_engine,
     unavailable_on_failure,
+    write_turn,
+    writing,
 )
 from csp_jira_sync.store.locks import JobLocks
 from csp_jira_sync.store.records import Accepted, Held, InboxItem, InboxRow
@@ -146,7 +148,7 @@ class Store:
         """Bring the schema to the newest migration (alembic upgrade head)."""
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with unavailable_on_failure("migrating the schema"), self._engine.begin() as connection:
+        with writing(self._engine, "migrating the schema") as connection:
             if self.dialect == "postgresql":
                 # Two daemons starting together must not both create the tables.
                 connection.execute(
@@ -182,7 +184,8 @@ class Store:
         leaves what the daemon recovers from anyway (see `store/engine.py`): the record of
         what a Jira call did, whose mark was committed before the call; never a mark that
         must precede a call, nor an accepted event."""
-        with unavailable_on_failure(action), self._engine.connect() as connection:
+        turn = nullcontext() if read_only else write_turn(self._engine, action)
+        with turn, unavailable_on_failure(action), self._engine.connect() as connection:
             if read_only:
                 connection.execution_options(**{READ_ONLY: True})
             elif recoverable:
@@ -228,7 +231,7 @@ class Store:
             .on_conflict_do_nothing(index_elements=["kind", "event_id"])
             .returning(inbox.c.id, inbox.c.kind, inbox.c.event_id)
         )
-        with unavailable_on_failure("storing events"), self._engine.begin() as connection:
+        with writing(self._engine, "storing events") as connection:
             new = {
                 (kind, event_id): ident
                 for ident, kind, event_id in connection.execute(statement, rows).all()
@@ -302,7 +305,7 @@ class Store:
         leases, and those expire on their own (returns 0)."""
         if self.dialect != "sqlite":
             return 0
-        with unavailable_on_failure("releasing leases"), self._engine.begin() as connection:
+        with writing(self._engine, "releasing leases") as connection:
             freed = connection.execute(
                 update(inbox)
                 .where(inbox.c.state == "pending", inbox.c.claimed_until.is_not(None))
@@ -430,7 +433,7 @@ class Store:
             if not ids:
                 return 0
             statement = statement.where(inbox.c.id.in_(list(ids)))
-        with unavailable_on_failure("requeueing dead letters"), self._engine.begin() as connection:
+        with writing(self._engine, "requeueing dead letters") as connection:
             return int(connection.execute(statement).rowcount)
 
     def drop_dead(self, ids: Sequence[int], *, now: datetime | None = None) -> list[InboxRow]:
@@ -447,7 +450,7 @@ class Store:
             .order_by(inbox.c.id)
             .with_for_update()
         )
-        with unavailable_on_failure("dropping dead letters"), self._engine.begin() as connection:
+        with writing(self._engine, "dropping dead letters") as connection:
             rows = [_row(row) for row in connection.execute(query)]
             for row in rows:
                 connection.execute(
@@ -589,7 +592,7 @@ class Store:
         statement = statement.on_conflict_do_update(
             index_elements=[cursors.c.name], set_={"value": value, "updated_at": moment}
         )
-        with unavailable_on_failure("saving a cursor"), self._engine.begin() as connection:
+        with writing(self._engine, "saving a cursor") as connection:
             connection.execute(statement)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import jira
@@ -94,3 +95,36 @@ def test_no_proxy_naming_jira_leaves_its_calls_direct(monkeypatch: Any) -> None:
     session = requests.Session()
     read_environment_once(session, BASE)
     assert session.proxies == {}
+
+
+@responses.activate
+def test_lanes_needing_the_same_status_at_once_wait_for_one_lookup_of_its_transition() -> None:
+    lanes = 6
+    started = threading.Semaphore(0)
+
+    def transitions(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        # The first lookup answers only once every lane has asked for the move: lanes that
+        # each looked the transition up would all be asking Jira by then.
+        for _ in range(lanes):
+            assert started.acquire(timeout=10)
+        body = {"transitions": [{"id": "21", "to": {"name": "Acknowledged"}}]}
+        return 200, {"content-type": "application/json"}, json.dumps(body)
+
+    for n in range(1, lanes + 1):
+        responses.add_callback(responses.GET, f"{API}/issue/{n}/transitions", transitions)
+        responses.post(f"{API}/issue/{n}/transitions", status=204)
+    gw = gateway()
+    moved: list[bool] = []
+
+    def lane(n: int) -> None:
+        started.release()
+        moved.append(gw.transition_to(IssueRef(str(n), f"CSP-{n}"), "Acknowledged"))
+
+    threads = [threading.Thread(target=lane, args=(n,)) for n in range(1, lanes + 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert moved == [True] * lanes
+    methods = [c.request.method for c in responses.calls]
+    assert methods.count("GET") == 1 and methods.count("POST") == lanes

@@ -155,3 +155,60 @@ def test_a_lost_store_in_one_lane_stops_the_batch_once_the_others_finish(tmp_pat
 
 def test_the_lanes_outnumber_the_call_slots_by_half_so_none_stands_empty() -> None:
     assert [lanes_for(slots) for slots in (1, 2, 6, 16)] == [2, 3, 9, 24]
+
+
+def batched_worker(store: Store, handler: object, lanes: int, batch: int) -> Worker:
+    return Worker(
+        store,
+        {"escalation": handler},  # type: ignore[dict-item]
+        WorkerConfig(lanes=lanes, batch=batch),
+        clock=lambda: T0 + timedelta(hours=1),
+    )
+
+
+def test_the_next_batch_is_claimed_while_the_last_is_still_in_hand(tmp_path: Path) -> None:
+    store = store_with(tmp_path, *(item(s, subject=s, minutes=n) for n, s in enumerate("ABCD")))
+    c_done = threading.Event()
+
+    def handler(row: InboxRow) -> str:
+        if row.subject == "A":
+            # The first batch is A and B: C (of the second batch) must be delivered while A
+            # is still in Jira; a worker that waited for the whole first batch would not.
+            assert c_done.wait(10), "C waited for the slowest event of the batch before it"
+        if row.subject == "C":
+            c_done.set()
+        return "applied"
+
+    report = batched_worker(store, handler, lanes=2, batch=2).run_once()
+    assert report.outcomes == {"applied": 4}
+
+
+def test_a_claimed_event_of_a_subject_on_a_lane_joins_that_lanes_queue_in_order(
+    tmp_path: Path,
+) -> None:
+    store = store_with(
+        tmp_path,
+        item("a1", subject="A", minutes=0),
+        item("b1", subject="B", minutes=1),
+        item("a2", subject="A", minutes=2),
+        item("a3", subject="A", minutes=3),
+    )
+    seen: list[str] = []
+
+    def handler(row: InboxRow) -> str:
+        if row.event_id == "a1":
+            # Hold a1 until the next batch (a2, a3) is claimed by this worker.
+            deadline = time.monotonic() + 10
+            while not all(
+                r.claimed_until is not None for r in store.pending_for_subject("escalation", "A")
+            ):
+                assert time.monotonic() < deadline, "the second batch was never claimed"
+                time.sleep(0.01)
+        seen.append(row.event_id)
+        return "applied"
+
+    report = batched_worker(store, handler, lanes=2, batch=2).run_once()
+    # Not "waiting": a2 and a3 went after a1 on A's lane, not to a lane of their own that
+    # would have found a1 unfinished.
+    assert report.outcomes == {"applied": 4}
+    assert [e for e in seen if e.startswith("a")] == ["a1", "a2", "a3"]
