@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +24,9 @@ import numpy as np
 import sklearn
 from scipy.optimize import minimize_scalar
 from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
 from csp_jira_sync.classify.cleaning import clean_body, clean_subject
@@ -170,27 +171,129 @@ def _estimator(params: ModelParams, targets: Sequence[str]) -> LinearSVC:
     return LinearSVC(C=params.c, class_weight=weights, random_state=SEED)
 
 
+class _ChunkGrams:
+    """The `char_wb` analyser, a whitespace-separated chunk at a time, each chunk's grams
+    computed once: they depend on nothing but the chunk (the analyser lower-cases, strips
+    accents and splits exactly as it does for the whole text), and labelled requests repeat
+    their words. A module-level class so a vectoriser holding it could still be pickled."""
+
+    def __init__(self, analyse: Callable[[str], list[str]]) -> None:
+        self._analyse = analyse
+        self._grams: dict[str, list[str]] = {}
+
+    def __call__(self, text: str) -> list[str]:
+        found: list[str] = []
+        for chunk in text.split():
+            grams = self._grams.get(chunk)
+            if grams is None:
+                grams = self._grams[chunk] = self._analyse(chunk)
+            found.extend(grams)
+        return found
+
+
+@dataclass(frozen=True)
+class TermCounts:
+    """Every text's term counts, analysed once for all the folds.
+
+    A vectoriser fitted on a fold's training rows keeps the terms found in at least `min_df` of
+    them (in the same alphabetical order), weighs them by idf = ln((1 + n) / (1 + df)) + 1,
+    takes 1 + ln(count) (sublinear tf) and normalises each row (l2): `fold` computes exactly
+    that from these counts, so the folds no longer analyse the text five times over
+    (`tests/classify/test_model.py` holds the two equal)."""
+
+    word: csr_matrix
+    char: csr_matrix | None
+    word_min_df: int
+    char_min_df: int
+    sublinear: bool
+
+    @classmethod
+    def of(cls, texts: Sequence[str], params: ModelParams) -> TermCounts:
+        fresh = Features.fresh(params)
+        word = CountVectorizer(
+            ngram_range=params.word_ngrams, strip_accents="unicode", dtype=np.float64
+        )
+        char = None
+        char_min_df = 1
+        if fresh.char is not None:
+            grams = CountVectorizer(
+                analyzer="char_wb", ngram_range=fresh.char.ngram_range, strip_accents="unicode"
+            ).build_analyzer()
+            char = csr_matrix(
+                CountVectorizer(analyzer=_ChunkGrams(grams), dtype=np.float64).fit_transform(texts)
+            )
+            char_min_df = int(fresh.char.min_df)
+        return cls(
+            word=csr_matrix(word.fit_transform(texts)),
+            char=char,
+            word_min_df=int(fresh.word.min_df),
+            char_min_df=char_min_df,
+            sublinear=bool(fresh.word.sublinear_tf),
+        )
+
+    def fold(self, train: Sequence[int], test: Sequence[int]) -> tuple[csr_matrix, csr_matrix]:
+        """The training and test rows' TF-IDF, as vectorisers fitted on `train` give them."""
+        parts = [_tf_idf(self.word, train, test, self.word_min_df, self.sublinear)]
+        if self.char is not None:
+            parts.append(_tf_idf(self.char, train, test, self.char_min_df, self.sublinear))
+        if len(parts) == 1:
+            return parts[0]
+        return (
+            csr_matrix(hstack([p[0] for p in parts]).tocsr()),
+            csr_matrix(hstack([p[1] for p in parts]).tocsr()),
+        )
+
+
+def _tf_idf(
+    counts: csr_matrix, train: Sequence[int], test: Sequence[int], min_df: int, sublinear: bool
+) -> tuple[csr_matrix, csr_matrix]:
+    rows = counts[np.asarray(train)]
+    df = np.bincount(rows.indices, minlength=counts.shape[1])
+    kept = np.flatnonzero(df >= min_df)
+    idf = np.log((1 + len(train)) / (1 + df[kept])) + 1.0
+
+    def weigh(matrix: csr_matrix) -> csr_matrix:
+        matrix = csr_matrix(matrix[:, kept], dtype=np.float64, copy=True)
+        matrix.sort_indices()
+        if sublinear:
+            matrix.data = np.log(matrix.data) + 1.0
+        matrix.data *= idf[matrix.indices]
+        return csr_matrix(normalize(matrix, norm="l2", copy=False))
+
+    return weigh(rows), weigh(counts[np.asarray(test)])
+
+
 def out_of_fold_margins(
-    texts: Sequence[str], targets: Sequence[str], params: ModelParams, classes: Sequence[str]
+    texts: Sequence[str],
+    targets: Sequence[str],
+    params: ModelParams,
+    classes: Sequence[str],
+    *,
+    counts: TermCounts | None = None,
 ) -> Matrix | None:
     """Each example's margins from a model that never saw it (stratified folds, seeded);
-    None when some class has too few examples to split."""
+    None when some class has too few examples to split. Not on threads: liblinear draws its
+    coordinate order from one process-wide generator, so concurrent fits would not be
+    reproducible."""
     y = np.array(targets)
     folds = min(params.folds, min(Counter(targets).values()))
     if folds < 2:
         return None
+    counts = counts or TermCounts.of(texts, params)
     margins = np.zeros((len(texts), len(classes)))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
-    for train, test in splitter.split(np.zeros(len(y)), y):
-        features = Features.fresh(params)
-        x_train, _ = features.fit_transform([texts[i] for i in train])
-        x_test, _ = features.transform([texts[i] for i in test])
+
+    def one(train: Matrix, test: Matrix) -> None:
+        x_train, x_test = counts.fold(train.tolist(), test.tolist())
         estimator = _estimator(params, list(y[train])).fit(x_train, y[train])
         fold = np.asarray(estimator.decision_function(x_test), dtype=np.float64)
         if fold.ndim == 1:
             fold = np.column_stack([-fold, fold])
         for column, name in enumerate(estimator.classes_):
             margins[test, list(classes).index(str(name))] = fold[:, column]
+
+    for train, test in splitter.split(np.zeros(len(y)), y):
+        one(train, test)
     return margins
 
 
@@ -218,15 +321,8 @@ def fit(records: Sequence[LabelledRequest], params: ModelParams) -> FittedModel:
     texts = [model_text(r.subject, r.body, cleaned=params.cleaned) for r in records]
     classes = tuple(sorted(set(targets)))
     oof = out_of_fold_margins(texts, targets, params, classes)
+    features, full_words, estimator = _fit_final(texts, targets, params)
     temperature = fit_temperature(oof, targets, classes) if oof is not None else DEFAULT_TEMPERATURE
-    features = Features.fresh(params)
-    full, words = features.fit_transform(texts)
-    for vectorizer in (features.word, features.char):
-        # The n-grams min_df cut: kept by scikit-learn for introspection only, and most of a
-        # saved model's size and load time (its docs say it may be removed before pickling).
-        if vectorizer is not None and hasattr(vectorizer, "stop_words_"):
-            delattr(vectorizer, "stop_words_")
-    estimator = _estimator(params, targets).fit(full, targets)
     assert tuple(str(c) for c in estimator.classes_) == classes
     return FittedModel(
         params=params,
@@ -236,10 +332,24 @@ def fit(records: Sequence[LabelledRequest], params: ModelParams) -> FittedModel:
         temperature=temperature,
         example_ids=tuple(r.id or f"#{n}" for n, r in enumerate(records, start=1)),
         example_targets=tuple(targets),
-        example_words=words,
+        example_words=full_words,
         word_names=tuple(str(n) for n in features.word.get_feature_names_out()),
         out_of_fold=(softmax(oof, temperature) if oof is not None else np.zeros((0, len(classes)))),
     )
+
+
+def _fit_final(
+    texts: Sequence[str], targets: Sequence[str], params: ModelParams
+) -> tuple[Features, csr_matrix, LinearSVC]:
+    features = Features.fresh(params)
+    full, words = features.fit_transform(texts)
+    for vectorizer in (features.word, features.char):
+        # The n-grams min_df cut: kept by scikit-learn for introspection only, and most of a
+        # saved model's size and load time (its docs say it may be removed before pickling).
+        if vectorizer is not None and hasattr(vectorizer, "stop_words_"):
+            delattr(vectorizer, "stop_words_")
+    estimator = _estimator(params, targets).fit(full, targets)
+    return features, words, estimator
 
 
 def decide(
