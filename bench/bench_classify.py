@@ -28,8 +28,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from csp_jira_sync.classify import classify, compile_rules, load_classification_rules
-from csp_jira_sync.classify.model import ModelParams, fit
+from csp_jira_sync.classify.model import fit
 from csp_jira_sync.classify.training import (
+    CHOSEN_PARAMS,
     current_classifier,
     read_heldout_files,
     read_training_files,
@@ -100,7 +101,7 @@ def main() -> None:
     rng = random.Random(20261202)
     resampled = [rng.choice(records) for _ in range(args.train_size)]
     started = time.perf_counter()
-    fit(resampled, ModelParams())
+    fit(resampled, CHOSEN_PARAMS)
     print(
         f"training on {args.train_size} examples, synthesised by resampling the "
         f"{len(records)} shipped ones with replacement: {time.perf_counter() - started:.1f} s"

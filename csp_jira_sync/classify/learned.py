@@ -59,7 +59,8 @@ class LearnedClassifier:
         override = self.overrides.matching(subject, body)
         if override is not None:
             return _overridden(override, catalog)
-        text = model_text(subject, body, cleaned=self.model.params.cleaned)
+        params = self.model.params
+        text = model_text(subject, body, cleaned=params.cleaned, ask_words=params.ask_words)
         scored = self.scorer.score(text)
         words = scored.words
         probabilities = softmax(scored.margins[None, :], self.model.temperature)[0]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,10 @@ class ModelParams:
     # examples weigh this many times their balanced weight.
     out_of_scope_weight: float = 6.0
     folds: int = 5  # for the temperature and the stored cross-validated evaluation
+    # The words of the sentences that ask for something, again, tagged (`ask_words`): False
+    # here so that a model saved before the option existed still reads as it was trained;
+    # `training.CHOSEN_PARAMS` turns it on.
+    ask_words: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,15 @@ class Thresholds:
     min_words: int = 3
 
 
-def model_text(subject: str, body: str, *, cleaned: bool = True) -> str:
+# A sentence that asks for something: "please", "could you", "we need", a question mark.
+_ASKS = re.compile(
+    r"\b(please|pls|could|can|would|need|needs|want|like|kindly|go ahead|asap)\b|\?", re.IGNORECASE
+)
+_SENTENCES = re.compile(r"[^.!?\n]+[.!?]*")
+_ASK_WORD = re.compile(r"[a-z]{3,}")
+
+
+def model_text(subject: str, body: str, *, cleaned: bool = True, ask_words: bool = False) -> str:
     if not cleaned:
         return f"{subject}\n{body}"
     cleaned_body = clean_body(body)
@@ -73,7 +86,20 @@ def model_text(subject: str, body: str, *, cleaned: bool = True) -> str:
     text = f"{clean_subject(subject).text}\n{own}"
     if len(own.split()) < THIN_BODY_WORDS and cleaned_body.quoted:
         text += "\n" + cleaned_body.quoted
+    if ask_words:
+        text += "\n" + " ".join(f"ask{w}" for w in asked_words(own))
     return text
+
+
+def asked_words(own: str) -> list[str]:
+    """The words of the sentences that ask for something. Out-of-scope work is usually asked
+    for in CSP words ("Ahead of our monitoring review next week, could you please install the
+    agent on the new VMs?"): the ask ("install the agent") is the work; the review is where it
+    is discussed. Tagged ("askinstall"), these words weigh apart from the same words elsewhere
+    in the request, which cross-validation preferred (fewer out-of-scope requests forced, as
+    many activities right: docs/classification.md)."""
+    asks = [m.group() for m in _SENTENCES.finditer(own) if _ASKS.search(m.group())]
+    return _ASK_WORD.findall(" ".join(asks).lower())
 
 
 @dataclass
@@ -318,7 +344,10 @@ def fit(records: Sequence[LabelledRequest], params: ModelParams) -> FittedModel:
     targets = [r.expected_activity for r in records]
     if len(set(targets)) < 2:
         raise ValueError("training needs examples of at least two activities")
-    texts = [model_text(r.subject, r.body, cleaned=params.cleaned) for r in records]
+    texts = [
+        model_text(r.subject, r.body, cleaned=params.cleaned, ask_words=params.ask_words)
+        for r in records
+    ]
     classes = tuple(sorted(set(targets)))
     oof = out_of_fold_margins(texts, targets, params, classes)
     features, full_words, estimator = _fit_final(texts, targets, params)

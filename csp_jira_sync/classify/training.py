@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 HELDOUT_DIR = "heldout"
 # Chosen by cross-validation on the training data only: docs/classification.md, bench/cv_classify.py.
-CHOSEN_PARAMS = ModelParams()
+CHOSEN_PARAMS = ModelParams(ask_words=True)
 CHOSEN_THRESHOLDS = Thresholds()
 
 

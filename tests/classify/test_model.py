@@ -13,6 +13,7 @@ from csp_jira_sync.classify.model import (
     ModelParams,
     TermCounts,
     Thresholds,
+    asked_words,
     decide,
     fingerprint,
     fit,
@@ -116,3 +117,17 @@ def test_each_folds_tf_idf_from_the_shared_counts_is_what_a_vectoriser_fitted_on
         for got, want in ((got_train, want_train), (got_test, want_test)):
             assert got.shape == want.shape
             assert abs(got - want).max() < 1e-12
+
+
+def test_the_asked_words_are_those_of_the_sentences_that_ask() -> None:
+    own = (
+        "Ahead of our quarterly monitoring review next week, could you please get the "
+        "monitoring agent installed on the six new VMs? The board liked the last review.\n"
+        "Thanks, Derek"
+    )
+    words = asked_words(own)
+    assert "installed" in words and "agent" in words
+    assert "board" not in words  # a sentence that asks for nothing
+    text = model_text("Before the review", own, ask_words=True)
+    assert "askinstalled" in text and "askboard" not in text
+    assert "askinstalled" not in model_text("Before the review", own)
