@@ -17,9 +17,18 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from multiprocessing import get_context
+from typing import Any, TypeVar
 
 import numpy as np
 import sklearn
@@ -34,6 +43,7 @@ from csp_jira_sync.classify.cleaning import clean_body, clean_subject
 from csp_jira_sync.classify.dataset import OUT_OF_SCOPE, LabelledRequest
 
 THIN_BODY_WORDS = 6
+_T = TypeVar("_T")
 SEED = 20261202
 
 
@@ -296,11 +306,11 @@ def out_of_fold_margins(
     classes: Sequence[str],
     *,
     counts: TermCounts | None = None,
+    pool: Executor | None = None,
 ) -> Matrix | None:
     """Each example's margins from a model that never saw it (stratified folds, seeded);
-    None when some class has too few examples to split. Not on threads: liblinear draws its
-    coordinate order from one process-wide generator, so concurrent fits would not be
-    reproducible."""
+    None when some class has too few examples to split. The folds' fits run on `pool`
+    (`training_pool`), or here one after the other."""
     y = np.array(targets)
     folds = min(params.folds, min(Counter(targets).values()))
     if folds < 2:
@@ -308,19 +318,65 @@ def out_of_fold_margins(
     counts = counts or TermCounts.of(texts, params)
     margins = np.zeros((len(texts), len(classes)))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
+    pool = pool or _Here()
+    # At most a few folds' matrices wait for a worker at a time: each is tens of MB.
+    waiting: dict[Future[tuple[list[str], Matrix]], Matrix] = {}
 
-    def one(train: Matrix, test: Matrix) -> None:
-        x_train, x_test = counts.fold(train.tolist(), test.tolist())
-        estimator = _estimator(params, list(y[train])).fit(x_train, y[train])
-        fold = np.asarray(estimator.decision_function(x_test), dtype=np.float64)
-        if fold.ndim == 1:
-            fold = np.column_stack([-fold, fold])
-        for column, name in enumerate(estimator.classes_):
-            margins[test, list(classes).index(str(name))] = fold[:, column]
+    def collect(done: Future[tuple[list[str], Matrix]]) -> None:
+        test = waiting.pop(done)
+        names, fold = done.result()
+        for column, name in enumerate(names):
+            margins[test, list(classes).index(name)] = fold[:, column]
 
     for train, test in splitter.split(np.zeros(len(y)), y):
-        one(train, test)
+        x_train, x_test = counts.fold(train.tolist(), test.tolist())
+        waiting[pool.submit(_fold_margins, params, x_train, y[train], x_test)] = test
+        while len(waiting) > 2:
+            collect(next(iter(wait(list(waiting), return_when=FIRST_COMPLETED).done)))
+    while waiting:
+        collect(next(iter(waiting)))
     return margins
+
+
+def _fold_margins(
+    params: ModelParams, x_train: csr_matrix, y_train: Matrix, x_test: csr_matrix
+) -> tuple[list[str], Matrix]:
+    """One fold: fit on its training rows, the margins of its test rows (in a worker)."""
+    estimator = _estimator(params, [str(t) for t in y_train]).fit(x_train, y_train)
+    fold = np.asarray(estimator.decision_function(x_test), dtype=np.float64)
+    if fold.ndim == 1:
+        fold = np.column_stack([-fold, fold])
+    return [str(c) for c in estimator.classes_], fold
+
+
+def _fit_estimator(params: ModelParams, x: csr_matrix, targets: Sequence[str]) -> LinearSVC:
+    return _estimator(params, targets).fit(x, list(targets))
+
+
+class _Here(Executor):
+    """Runs each call at once, in this process: training without workers."""
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
+        future: Future[_T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to whoever asks for the result, as a pool does
+            future.set_exception(exc)
+        return future
+
+
+@contextmanager
+def training_pool(workers: int) -> Iterator[Executor]:
+    """Where the liblinear fits of one training run: `workers` processes, or this process
+    when 1. Processes, not threads: liblinear draws its coordinate order from one
+    process-wide generator, so concurrent fits in one process would not be reproducible; each
+    fit reseeds it, so a fit gives the same model in any process. Spawned, not forked: the
+    daemon that retrains nightly runs threads, and a forked child could inherit a held lock."""
+    if workers <= 1:
+        yield _Here()
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        yield pool
 
 
 def fit_temperature(margins: Matrix, targets: Sequence[str], classes: Sequence[str]) -> float:
@@ -339,8 +395,12 @@ def fit_temperature(margins: Matrix, targets: Sequence[str], classes: Sequence[s
 DEFAULT_TEMPERATURE = 0.1
 
 
-def fit(records: Sequence[LabelledRequest], params: ModelParams) -> FittedModel:
-    """Fit on `records`; deterministic (seeded folds and solver, the records' order)."""
+def fit(
+    records: Sequence[LabelledRequest], params: ModelParams, *, workers: int = 1
+) -> FittedModel:
+    """Fit on `records`; deterministic (seeded folds and solver, the records' order), with any
+    number of `workers` (`training_pool`): the final model and the cross-validation folds are
+    fitted there while this process reads the text."""
     targets = [r.expected_activity for r in records]
     if len(set(targets)) < 2:
         raise ValueError("training needs examples of at least two activities")
@@ -349,8 +409,17 @@ def fit(records: Sequence[LabelledRequest], params: ModelParams) -> FittedModel:
         for r in records
     ]
     classes = tuple(sorted(set(targets)))
-    oof = out_of_fold_margins(texts, targets, params, classes)
-    features, full_words, estimator = _fit_final(texts, targets, params)
+    features = Features.fresh(params)
+    full, words = features.fit_transform(texts)
+    for vectorizer in (features.word, features.char):
+        # The n-grams min_df cut: kept by scikit-learn for introspection only, and most of a
+        # saved model's size and load time (its docs say it may be removed before pickling).
+        if vectorizer is not None and hasattr(vectorizer, "stop_words_"):
+            delattr(vectorizer, "stop_words_")
+    with training_pool(workers) as pool:
+        final = pool.submit(_fit_estimator, params, full, targets)
+        oof = out_of_fold_margins(texts, targets, params, classes, pool=pool)
+        estimator = final.result()
     temperature = fit_temperature(oof, targets, classes) if oof is not None else DEFAULT_TEMPERATURE
     assert tuple(str(c) for c in estimator.classes_) == classes
     return FittedModel(
@@ -361,24 +430,10 @@ def fit(records: Sequence[LabelledRequest], params: ModelParams) -> FittedModel:
         temperature=temperature,
         example_ids=tuple(r.id or f"#{n}" for n, r in enumerate(records, start=1)),
         example_targets=tuple(targets),
-        example_words=full_words,
+        example_words=words,
         word_names=tuple(str(n) for n in features.word.get_feature_names_out()),
         out_of_fold=(softmax(oof, temperature) if oof is not None else np.zeros((0, len(classes)))),
     )
-
-
-def _fit_final(
-    texts: Sequence[str], targets: Sequence[str], params: ModelParams
-) -> tuple[Features, csr_matrix, LinearSVC]:
-    features = Features.fresh(params)
-    full, words = features.fit_transform(texts)
-    for vectorizer in (features.word, features.char):
-        # The n-grams min_df cut: kept by scikit-learn for introspection only, and most of a
-        # saved model's size and load time (its docs say it may be removed before pickling).
-        if vectorizer is not None and hasattr(vectorizer, "stop_words_"):
-            delattr(vectorizer, "stop_words_")
-    estimator = _estimator(params, targets).fit(full, targets)
-    return features, words, estimator
 
 
 def decide(

@@ -131,3 +131,15 @@ def test_the_asked_words_are_those_of_the_sentences_that_ask() -> None:
     text = model_text("Before the review", own, ask_words=True)
     assert "askinstalled" in text and "askboard" not in text
     assert "askinstalled" not in model_text("Before the review", own)
+
+
+def test_training_on_worker_processes_gives_the_model_training_here_gives(
+    small: tuple[LabelledRequest, ...],
+) -> None:
+    """The folds and the final model fit in other processes, in whatever order they finish;
+    liblinear reseeds its generator for each fit, so the model is the same to the bit."""
+    params = replace(ModelParams(), folds=3)
+    here, there = fit(small, params), fit(small, params, workers=2)
+    assert here.temperature == there.temperature
+    assert np.array_equal(here.out_of_fold, there.out_of_fold)
+    assert np.array_equal(here.estimator.coef_, there.estimator.coef_)
