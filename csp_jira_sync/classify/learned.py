@@ -13,21 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from csp_jira_sync.classify.classifier import (
     OUT_OF_SCOPE_LABEL,
     TRIAGE_LABEL,
     Candidate,
     Classification,
     Evidence,
-    classify,
     out_of_scope_kind,
 )
 from csp_jira_sync.classify.compiled import CompiledRules
 from csp_jira_sync.classify.dataset import OUT_OF_SCOPE
 from csp_jira_sync.classify.model import FittedModel, Thresholds, decide, model_text, softmax
 from csp_jira_sync.classify.overrides import Override, Overrides
+from csp_jira_sync.classify.scoring import RequestScorer, SparseRow
 from csp_jira_sync.config.catalog import Catalog
 
 WORDS_SHOWN = 5
@@ -44,17 +42,32 @@ class LearnedClassifier:
     version: str
     overrides: Overrides = field(default_factory=Overrides)
     rules: CompiledRules | None = None  # only to name the kind of out-of-scope
+    scorer: RequestScorer = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        model = self.model
+        scorer = RequestScorer(
+            model.features.word,
+            model.features.char,
+            model.estimator.coef_,
+            model.estimator.intercept_,
+            model.example_words,
+        )
+        object.__setattr__(self, "scorer", scorer)
 
     def classify(self, subject: str, body: str, catalog: Catalog) -> Classification:
         override = self.overrides.matching(subject, body)
         if override is not None:
             return _overridden(override, catalog)
-        text = model_text(subject, body, cleaned=self.model.params.cleaned)
-        margins, _, words = self.model.scores([text])
-        probabilities = softmax(margins, self.model.temperature)[0]
+        params = self.model.params
+        text = model_text(subject, body, cleaned=params.cleaned, ask_words=params.ask_words)
+        scored = self.scorer.score(text)
+        words = scored.words
+        probabilities = softmax(scored.margins[None, :], self.model.temperature)[0]
         classes = self.model.classes
-        answer, reason = decide(list(probabilities), classes, self.thresholds)
-        known = sum(1 for i in words.indices if " " not in self.model.word_names[i])
+        answer, reason = decide(probabilities.tolist(), classes, self.thresholds)
+        names = self.model.word_names
+        known = sum(1 for i in words.indices.tolist() if " " not in names[i])
         if known < self.thresholds.min_words:
             answer = "triage"
             reason = (
@@ -105,23 +118,20 @@ class LearnedClassifier:
 
     def _kind(self, subject: str, body: str) -> str | None:
         """What kind of out-of-scope (technical-support, sales, ...): the hand-written rules'
-        strongest out-of-scope evidence names it; they no longer decide."""
+        strongest out-of-scope evidence names it; they no longer decide. One pass of the rules'
+        evidence (not their whole decision, which the answer does not use)."""
         if self.rules is None:
             return None
-        found = classify(subject, body, self.rules, self.rules.catalog)
-        return found.out_of_scope_kind or out_of_scope_kind(subject, body, self.rules)
+        return out_of_scope_kind(subject, body, self.rules)
 
-    def _words(self, winner: str, words: object) -> tuple[Evidence, ...]:
+    def _words(self, winner: str, words: SparseRow) -> tuple[Evidence, ...]:
         """The word features of this request that pushed the winner's margin up or down most."""
-        model = self.model
-        row = words  # the request's word TF-IDF (a 1 x vocabulary sparse matrix)
-        column = model.classes.index(winner)
-        coef = model.estimator.coef_
-        weights = coef[column] if coef.shape[0] > 1 else (coef[0] if column else -coef[0])
-        indices = row.indices  # type: ignore[attr-defined]
-        values = row.data  # type: ignore[attr-defined]
+        names = self.model.word_names
+        weights = self.scorer.word_weights(self.model.classes.index(winner))
+        shares = words.values * weights[words.indices]
         contributions = [
-            (float(values[n] * weights[i]), model.word_names[i]) for n, i in enumerate(indices)
+            (share, names[i])
+            for share, i in zip(shares.tolist(), words.indices.tolist(), strict=True)
         ]
         positive = sorted((c for c in contributions if c[0] > 0), reverse=True)[:WORDS_SHOWN]
         negative = sorted(c for c in contributions if c[0] < 0)[:WORDS_SHOWN]
@@ -130,19 +140,16 @@ class LearnedClassifier:
             for c, w in (*positive, *negative)
         )
 
-    def _closest(self, words: object) -> tuple[Evidence, ...]:
-        similarities = np.asarray((self.model.example_words @ words.T).todense()).ravel()  # type: ignore[attr-defined]
-        order = np.argsort(-similarities, kind="stable")[:EXAMPLES_SHOWN]
+    def _closest(self, words: SparseRow) -> tuple[Evidence, ...]:
         return tuple(
             Evidence(
                 rule=f"example:{self.model.example_ids[i]}",
                 target=self.model.example_targets[i],
                 field="request",
                 words="similar labelled request",
-                weight=round(float(similarities[i]), 3),
+                weight=round(similarity, 3),
             )
-            for i in order
-            if similarities[i] > 0
+            for i, similarity in self.scorer.closest(words, EXAMPLES_SHOWN)
         )
 
 

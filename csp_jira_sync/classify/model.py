@@ -15,23 +15,35 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from multiprocessing import get_context
+from typing import Any, TypeVar
 
 import numpy as np
 import sklearn
 from scipy.optimize import minimize_scalar
 from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
 from csp_jira_sync.classify.cleaning import clean_body, clean_subject
 from csp_jira_sync.classify.dataset import OUT_OF_SCOPE, LabelledRequest
 
 THIN_BODY_WORDS = 6
+_T = TypeVar("_T")
 SEED = 20261202
 
 
@@ -48,6 +60,10 @@ class ModelParams:
     # examples weigh this many times their balanced weight.
     out_of_scope_weight: float = 6.0
     folds: int = 5  # for the temperature and the stored cross-validated evaluation
+    # The words of the sentences that ask for something, again, tagged (`ask_words`): False
+    # here so that a model saved before the option existed still reads as it was trained;
+    # `training.CHOSEN_PARAMS` turns it on.
+    ask_words: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,7 +80,15 @@ class Thresholds:
     min_words: int = 3
 
 
-def model_text(subject: str, body: str, *, cleaned: bool = True) -> str:
+# A sentence that asks for something: "please", "could you", "we need", a question mark.
+_ASKS = re.compile(
+    r"\b(please|pls|could|can|would|need|needs|want|like|kindly|go ahead|asap)\b|\?", re.IGNORECASE
+)
+_SENTENCES = re.compile(r"[^.!?\n]+[.!?]*")
+_ASK_WORD = re.compile(r"[a-z]{3,}")
+
+
+def model_text(subject: str, body: str, *, cleaned: bool = True, ask_words: bool = False) -> str:
     if not cleaned:
         return f"{subject}\n{body}"
     cleaned_body = clean_body(body)
@@ -72,7 +96,20 @@ def model_text(subject: str, body: str, *, cleaned: bool = True) -> str:
     text = f"{clean_subject(subject).text}\n{own}"
     if len(own.split()) < THIN_BODY_WORDS and cleaned_body.quoted:
         text += "\n" + cleaned_body.quoted
+    if ask_words:
+        text += "\n" + " ".join(f"ask{w}" for w in asked_words(own))
     return text
+
+
+def asked_words(own: str) -> list[str]:
+    """The words of the sentences that ask for something. Out-of-scope work is usually asked
+    for in CSP words ("Ahead of our monitoring review next week, could you please install the
+    agent on the new VMs?"): the ask ("install the agent") is the work; the review is where it
+    is discussed. Tagged ("askinstall"), these words weigh apart from the same words elsewhere
+    in the request, which cross-validation preferred (fewer out-of-scope requests forced, as
+    many activities right: docs/classification.md)."""
+    asks = [m.group() for m in _SENTENCES.finditer(own) if _ASKS.search(m.group())]
+    return _ASK_WORD.findall(" ".join(asks).lower())
 
 
 @dataclass
@@ -170,28 +207,176 @@ def _estimator(params: ModelParams, targets: Sequence[str]) -> LinearSVC:
     return LinearSVC(C=params.c, class_weight=weights, random_state=SEED)
 
 
+class _ChunkGrams:
+    """The `char_wb` analyser, a whitespace-separated chunk at a time, each chunk's grams
+    computed once: they depend on nothing but the chunk (the analyser lower-cases, strips
+    accents and splits exactly as it does for the whole text), and labelled requests repeat
+    their words. A module-level class so a vectoriser holding it could still be pickled."""
+
+    def __init__(self, analyse: Callable[[str], list[str]]) -> None:
+        self._analyse = analyse
+        self._grams: dict[str, list[str]] = {}
+
+    def __call__(self, text: str) -> list[str]:
+        found: list[str] = []
+        for chunk in text.split():
+            grams = self._grams.get(chunk)
+            if grams is None:
+                grams = self._grams[chunk] = self._analyse(chunk)
+            found.extend(grams)
+        return found
+
+
+@dataclass(frozen=True)
+class TermCounts:
+    """Every text's term counts, analysed once for all the folds.
+
+    A vectoriser fitted on a fold's training rows keeps the terms found in at least `min_df` of
+    them (in the same alphabetical order), weighs them by idf = ln((1 + n) / (1 + df)) + 1,
+    takes 1 + ln(count) (sublinear tf) and normalises each row (l2): `fold` computes exactly
+    that from these counts, so the folds no longer analyse the text five times over
+    (`tests/classify/test_model.py` holds the two equal)."""
+
+    word: csr_matrix
+    char: csr_matrix | None
+    word_min_df: int
+    char_min_df: int
+    sublinear: bool
+
+    @classmethod
+    def of(cls, texts: Sequence[str], params: ModelParams) -> TermCounts:
+        fresh = Features.fresh(params)
+        word = CountVectorizer(
+            ngram_range=params.word_ngrams, strip_accents="unicode", dtype=np.float64
+        )
+        char = None
+        char_min_df = 1
+        if fresh.char is not None:
+            grams = CountVectorizer(
+                analyzer="char_wb", ngram_range=fresh.char.ngram_range, strip_accents="unicode"
+            ).build_analyzer()
+            char = csr_matrix(
+                CountVectorizer(analyzer=_ChunkGrams(grams), dtype=np.float64).fit_transform(texts)
+            )
+            char_min_df = int(fresh.char.min_df)
+        return cls(
+            word=csr_matrix(word.fit_transform(texts)),
+            char=char,
+            word_min_df=int(fresh.word.min_df),
+            char_min_df=char_min_df,
+            sublinear=bool(fresh.word.sublinear_tf),
+        )
+
+    def fold(self, train: Sequence[int], test: Sequence[int]) -> tuple[csr_matrix, csr_matrix]:
+        """The training and test rows' TF-IDF, as vectorisers fitted on `train` give them."""
+        parts = [_tf_idf(self.word, train, test, self.word_min_df, self.sublinear)]
+        if self.char is not None:
+            parts.append(_tf_idf(self.char, train, test, self.char_min_df, self.sublinear))
+        if len(parts) == 1:
+            return parts[0]
+        return (
+            csr_matrix(hstack([p[0] for p in parts]).tocsr()),
+            csr_matrix(hstack([p[1] for p in parts]).tocsr()),
+        )
+
+
+def _tf_idf(
+    counts: csr_matrix, train: Sequence[int], test: Sequence[int], min_df: int, sublinear: bool
+) -> tuple[csr_matrix, csr_matrix]:
+    rows = counts[np.asarray(train)]
+    df = np.bincount(rows.indices, minlength=counts.shape[1])
+    kept = np.flatnonzero(df >= min_df)
+    idf = np.log((1 + len(train)) / (1 + df[kept])) + 1.0
+
+    def weigh(matrix: csr_matrix) -> csr_matrix:
+        matrix = csr_matrix(matrix[:, kept], dtype=np.float64, copy=True)
+        matrix.sort_indices()
+        if sublinear:
+            matrix.data = np.log(matrix.data) + 1.0
+        matrix.data *= idf[matrix.indices]
+        return csr_matrix(normalize(matrix, norm="l2", copy=False))
+
+    return weigh(rows), weigh(counts[np.asarray(test)])
+
+
 def out_of_fold_margins(
-    texts: Sequence[str], targets: Sequence[str], params: ModelParams, classes: Sequence[str]
+    texts: Sequence[str],
+    targets: Sequence[str],
+    params: ModelParams,
+    classes: Sequence[str],
+    *,
+    counts: TermCounts | None = None,
+    pool: Executor | None = None,
 ) -> Matrix | None:
     """Each example's margins from a model that never saw it (stratified folds, seeded);
-    None when some class has too few examples to split."""
+    None when some class has too few examples to split. The folds' fits run on `pool`
+    (`training_pool`), or here one after the other."""
     y = np.array(targets)
     folds = min(params.folds, min(Counter(targets).values()))
     if folds < 2:
         return None
+    counts = counts or TermCounts.of(texts, params)
     margins = np.zeros((len(texts), len(classes)))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
+    pool = pool or _Here()
+    # At most a few folds' matrices wait for a worker at a time: each is tens of MB.
+    waiting: dict[Future[tuple[list[str], Matrix]], Matrix] = {}
+
+    def collect(done: Future[tuple[list[str], Matrix]]) -> None:
+        test = waiting.pop(done)
+        names, fold = done.result()
+        for column, name in enumerate(names):
+            margins[test, list(classes).index(name)] = fold[:, column]
+
     for train, test in splitter.split(np.zeros(len(y)), y):
-        features = Features.fresh(params)
-        x_train, _ = features.fit_transform([texts[i] for i in train])
-        x_test, _ = features.transform([texts[i] for i in test])
-        estimator = _estimator(params, list(y[train])).fit(x_train, y[train])
-        fold = np.asarray(estimator.decision_function(x_test), dtype=np.float64)
-        if fold.ndim == 1:
-            fold = np.column_stack([-fold, fold])
-        for column, name in enumerate(estimator.classes_):
-            margins[test, list(classes).index(str(name))] = fold[:, column]
+        x_train, x_test = counts.fold(train.tolist(), test.tolist())
+        waiting[pool.submit(_fold_margins, params, x_train, y[train], x_test)] = test
+        while len(waiting) > 2:
+            collect(next(iter(wait(list(waiting), return_when=FIRST_COMPLETED).done)))
+    while waiting:
+        collect(next(iter(waiting)))
     return margins
+
+
+def _fold_margins(
+    params: ModelParams, x_train: csr_matrix, y_train: Matrix, x_test: csr_matrix
+) -> tuple[list[str], Matrix]:
+    """One fold: fit on its training rows, the margins of its test rows (in a worker)."""
+    estimator = _estimator(params, [str(t) for t in y_train]).fit(x_train, y_train)
+    fold = np.asarray(estimator.decision_function(x_test), dtype=np.float64)
+    if fold.ndim == 1:
+        fold = np.column_stack([-fold, fold])
+    return [str(c) for c in estimator.classes_], fold
+
+
+def _fit_estimator(params: ModelParams, x: csr_matrix, targets: Sequence[str]) -> LinearSVC:
+    return _estimator(params, targets).fit(x, list(targets))
+
+
+class _Here(Executor):
+    """Runs each call at once, in this process: training without workers."""
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
+        future: Future[_T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to whoever asks for the result, as a pool does
+            future.set_exception(exc)
+        return future
+
+
+@contextmanager
+def training_pool(workers: int) -> Iterator[Executor]:
+    """Where the liblinear fits of one training run: `workers` processes, or this process
+    when 1. Processes, not threads: liblinear draws its coordinate order from one
+    process-wide generator, so concurrent fits in one process would not be reproducible; each
+    fit reseeds it, so a fit gives the same model in any process. Spawned, not forked: the
+    daemon that retrains nightly runs threads, and a forked child could inherit a held lock."""
+    if workers <= 1:
+        yield _Here()
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        yield pool
 
 
 def fit_temperature(margins: Matrix, targets: Sequence[str], classes: Sequence[str]) -> float:
@@ -210,15 +395,20 @@ def fit_temperature(margins: Matrix, targets: Sequence[str], classes: Sequence[s
 DEFAULT_TEMPERATURE = 0.1
 
 
-def fit(records: Sequence[LabelledRequest], params: ModelParams) -> FittedModel:
-    """Fit on `records`; deterministic (seeded folds and solver, the records' order)."""
+def fit(
+    records: Sequence[LabelledRequest], params: ModelParams, *, workers: int = 1
+) -> FittedModel:
+    """Fit on `records`; deterministic (seeded folds and solver, the records' order), with any
+    number of `workers` (`training_pool`): the final model and the cross-validation folds are
+    fitted there while this process reads the text."""
     targets = [r.expected_activity for r in records]
     if len(set(targets)) < 2:
         raise ValueError("training needs examples of at least two activities")
-    texts = [model_text(r.subject, r.body, cleaned=params.cleaned) for r in records]
+    texts = [
+        model_text(r.subject, r.body, cleaned=params.cleaned, ask_words=params.ask_words)
+        for r in records
+    ]
     classes = tuple(sorted(set(targets)))
-    oof = out_of_fold_margins(texts, targets, params, classes)
-    temperature = fit_temperature(oof, targets, classes) if oof is not None else DEFAULT_TEMPERATURE
     features = Features.fresh(params)
     full, words = features.fit_transform(texts)
     for vectorizer in (features.word, features.char):
@@ -226,7 +416,11 @@ def fit(records: Sequence[LabelledRequest], params: ModelParams) -> FittedModel:
         # saved model's size and load time (its docs say it may be removed before pickling).
         if vectorizer is not None and hasattr(vectorizer, "stop_words_"):
             delattr(vectorizer, "stop_words_")
-    estimator = _estimator(params, targets).fit(full, targets)
+    with training_pool(workers) as pool:
+        final = pool.submit(_fit_estimator, params, full, targets)
+        oof = out_of_fold_margins(texts, targets, params, classes, pool=pool)
+        estimator = final.result()
+    temperature = fit_temperature(oof, targets, classes) if oof is not None else DEFAULT_TEMPERATURE
     assert tuple(str(c) for c in estimator.classes_) == classes
     return FittedModel(
         params=params,

@@ -29,7 +29,12 @@ from csp_jira_sync.classify.classifier import Classifier
 from csp_jira_sync.classify.dataset import LabelledRequest
 from csp_jira_sync.classify.learned import LearnedClassifier
 from csp_jira_sync.classify.model_files import ModelInfo, current_version, load, read_info
-from csp_jira_sync.classify.training import current_classifier, retrain
+from csp_jira_sync.classify.training import (
+    HELDOUT_DIR,
+    current_classifier,
+    read_heldout_files,
+    retrain,
+)
 from csp_jira_sync.cli.app import app
 from csp_jira_sync.config.catalog import Catalog
 from csp_jira_sync.config.mappings import load_mappings
@@ -61,11 +66,18 @@ def classify_command(
     file: Path | None = typer.Option(
         None, "--file", help="JSON Lines file of requests (subject, body; other fields ignored)."
     ),
-    evaluate_file: Path | None = typer.Option(
+    evaluate_files: list[Path] | None = typer.Option(
         None,
         "--evaluate",
         help="JSON Lines file of labelled requests (subject, body, expected_activity): "
-        "print accuracy by activity and category, a confusion table and the misses.",
+        "print accuracy by activity and category, a confusion table and the misses. Give it "
+        "more than once to see several sets side by side and together.",
+    ),
+    heldout: bool = typer.Option(
+        False,
+        "--heldout",
+        help="Evaluate every held-out set of the mappings (heldout/*.jsonl), side by side and "
+        "together, as the gate measures a new model.",
     ),
     mappings: Path | None = typer.Option(
         None, "--mappings", help="Mappings directory [default: the settings' mappings_dir]."
@@ -79,9 +91,14 @@ def classify_command(
     if ctx.invoked_subcommand is not None:
         return
     err = Console(stderr=True)
-    modes = [subject is not None or body is not None, file is not None, evaluate_file is not None]
+    evaluating = bool(evaluate_files) or heldout
+    modes = [subject is not None or body is not None, file is not None, evaluating]
     if sum(modes) != 1:
-        _fail(err, "give either --subject/--body, or --file FILE.jsonl, or --evaluate FILE.jsonl")
+        _fail(
+            err,
+            "give either --subject/--body, or --file FILE.jsonl, or --evaluate FILE.jsonl "
+            "(once or more) and/or --heldout",
+        )
     try:
         settings = _settings()
         mappings = mappings or settings.mappings_dir
@@ -90,11 +107,20 @@ def classify_command(
             compiled, _ = current_classifier(
                 settings.model_directory, mappings, catalog, now=lambda: datetime.now(UTC)
             )
-        if evaluate_file is not None:
-            records = read_labelled(evaluate_file, catalog)
-            result = evaluate(records, compiled, catalog)
-            others = _compared(settings, mappings, catalog, compiled, records)
-            _emit_evaluation(result, output, _name(compiled), others)
+        if evaluating:
+            sets = {path.stem: read_labelled(path, catalog) for path in evaluate_files or ()}
+            if heldout:
+                found = read_heldout_files(mappings, catalog)
+                if not found:
+                    raise ConfigError(f"{mappings / HELDOUT_DIR}: no held-out sets (*.jsonl)")
+                sets.update({f"heldout/{n}": records for n, records in found.items()})
+            if len(sets) == 1:
+                [records] = sets.values()
+                result = evaluate(records, compiled, catalog)
+                others = _compared(settings, mappings, catalog, compiled, records)
+                _emit_evaluation(result, output, _name(compiled), others)
+            else:
+                _emit_sets(_evaluate_sets(settings, mappings, catalog, compiled, sets), output)
         elif file is not None:
             requests = read_requests(file)
             rows = [
@@ -415,3 +441,92 @@ def _emit_side_by_side(console: Console, results: dict[str, Evaluation]) -> None
     for label, render in rows.items():
         table.add_row(label, *(render(e) for e in results.values()))
     console.print(table)
+
+
+TOGETHER = "together"
+
+
+def _evaluate_sets(
+    settings: Settings,
+    mappings: Path,
+    catalog: Catalog,
+    shown: Classifier,
+    sets: dict[str, tuple[LabelledRequest, ...]],
+) -> dict[str, dict[str, Evaluation]]:
+    """Each set (and all of them together) by the classifier shown and those compared with it:
+    set -> classifier -> evaluation. "Together" pools the requests, as the gate does."""
+    everything = tuple(r for records in sets.values() for r in records)
+    results: dict[str, dict[str, Evaluation]] = {}
+    for name, records in {**sets, TOGETHER: everything}.items():
+        results[name] = {
+            _name(shown): evaluate(records, shown, catalog),
+            **_compared(settings, mappings, catalog, shown, records),
+        }
+    return results
+
+
+_SET_FIGURES: dict[str, Callable[[Evaluation], str]] = {
+    "Requests": lambda e: str(e.total),
+    "Activities": lambda e: (
+        f"{e.activities.accuracy:.1%} ({e.activities.correct}/{e.activities.total})"
+    ),
+    "Categories": lambda e: f"{e.categories.accuracy:.1%}",
+    "Out-of-scope answered": lambda e: f"{e.out_of_scope.correct}/{e.out_of_scope.total}",
+    "Forced": lambda e: str(e.out_of_scope_forced),
+    "Triage": lambda e: f"{e.triage} ({e.triage / e.total:.1%})" if e.total else "0",
+}
+
+
+def _emit_sets(results: dict[str, dict[str, Evaluation]], output: OutputFormat) -> None:
+    shown = next(iter(results[TOGETHER]))
+    if output is OutputFormat.json:
+        _print_json(
+            {
+                "classifier": shown,
+                "sets": {
+                    name: {
+                        **by[shown].model_dump(mode="json"),
+                        "compared": {
+                            n: e.model_dump(mode="json") for n, e in by.items() if n != shown
+                        },
+                    }
+                    for name, by in results.items()
+                    if name != TOGETHER
+                },
+                TOGETHER: {n: e.model_dump(mode="json") for n, e in results[TOGETHER].items()},
+            }
+        )
+        return
+    console = Console()
+    console.print(f"Classifier: [bold]{shown}[/bold]")
+    table = Table(
+        title="Labelled sets side by side (together: every request of every set, counted once)",
+        title_justify="left",
+    )
+    table.add_column("Set")
+    table.add_column("Classifier")
+    for column in _SET_FIGURES:
+        table.add_column(column, justify="right")
+    for name, by in results.items():
+        for number, (classifier, result) in enumerate(by.items()):
+            table.add_row(
+                name if number == 0 else "",
+                classifier,
+                *(render(result) for render in _SET_FIGURES.values()),
+                style="bold" if name == TOGETHER and classifier == shown else "",
+                end_section=number == len(by) - 1,
+            )
+    console.print(table)
+    together = results[TOGETHER][shown]
+    _emit_precision_recall(console, together)
+    _emit_reliability(console, together)
+    misses = Table(title=f"Misses of {shown}", title_justify="left")
+    for column in ("Set", "Id", "Subject", "Expected", "Answered", "Why"):
+        misses.add_column(column)
+    for name, by in results.items():
+        if name != TOGETHER:
+            for miss in by[shown].misses:
+                misses.add_row(
+                    name, miss.id or "", miss.subject, miss.expected, miss.got, miss.explanation
+                )
+    console.print(misses if misses.row_count else "No misses.")

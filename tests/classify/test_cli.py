@@ -251,3 +251,74 @@ def test_train_saves_a_model_and_shows_current_against_new(tmp_path: Path) -> No
     check = runner.invoke(app, ["check", "--format", "json"], env=env)
     [row] = [c for c in json.loads(check.stdout)["checks"] if c["check"] == "classifier"]
     assert (row["ok"] and data["new"]["version"] in row["detail"]) or "model " in row["detail"]
+
+
+def _set(path: Path, *records: dict[str, str]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_several_sets_are_evaluated_side_by_side_and_together(tmp_path: Path) -> None:
+    first = _set(
+        tmp_path / "first.jsonl",
+        {"subject": "Invoice", "body": INVOICE_TWICE, "expected_activity": "billing-enquiries"},
+        {
+            "subject": "down",
+            "body": "web02 is down, please reboot it",
+            "expected_activity": "out-of-scope",
+        },
+    )
+    second = _set(
+        tmp_path / "second.jsonl",
+        {
+            "subject": "Tour",
+            "body": "Could two of our auditors visit the GB3 data centre in May?",
+            "expected_activity": "datacenter-tours",
+        },
+    )
+    args = ["classify", "--evaluate", str(first), "--evaluate", str(second)]
+    result = runner.invoke(app, args, env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "side by side" in result.output
+    for name in ("first", "second", "together", "rules"):
+        assert name in result.output
+    data = json.loads(runner.invoke(app, [*args, "--format", "json"], env=WIDE).stdout)
+    assert set(data["sets"]) == {"first", "second"}
+    assert data["sets"]["first"]["total"] == 2 and data["sets"]["second"]["total"] == 1
+    assert "rules" in data["sets"]["first"]["compared"]
+    together = data["together"][data["classifier"]]
+    assert together["total"] == 3
+    assert together["activities"]["total"] == 2
+    assert together["activities"]["correct"] == sum(
+        data["sets"][n]["activities"]["correct"] for n in ("first", "second")
+    )
+
+
+def test_heldout_evaluates_every_held_out_set_of_the_mappings(tmp_path: Path) -> None:
+    from tests.classify.test_model_files import small_mappings
+
+    mappings = small_mappings(tmp_path)
+    (mappings / "heldout" / "other.jsonl").write_text(
+        json.dumps(
+            {"subject": "Invoice", "body": INVOICE_TWICE, "expected_activity": "billing-enquiries"}
+        )
+        + "\n"
+    )
+    env = {**WIDE, "CSP_MAPPINGS_DIR": str(mappings), "CSP_MODEL_DIR": str(tmp_path / "models")}
+    result = runner.invoke(app, ["classify", "--heldout", "--format", "json"], env=env)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data["sets"]) == {"heldout/other", "heldout/small"}
+    assert data["sets"]["heldout/other"]["total"] == 1
+
+
+def test_heldout_without_held_out_sets_exits_2(tmp_path: Path) -> None:
+    from tests.classify.test_model_files import small_mappings
+
+    mappings = small_mappings(tmp_path)
+    for path in (mappings / "heldout").iterdir():
+        path.unlink()
+    env = {**WIDE, "CSP_MAPPINGS_DIR": str(mappings), "CSP_MODEL_DIR": str(tmp_path / "models")}
+    result = runner.invoke(app, ["classify", "--heldout"], env=env)
+    assert result.exit_code == 2
+    assert "no held-out sets" in result.output

@@ -8,7 +8,17 @@ import numpy as np
 import pytest
 
 from csp_jira_sync.classify import LabelledRequest, read_labelled
-from csp_jira_sync.classify.model import ModelParams, Thresholds, decide, fingerprint, fit
+from csp_jira_sync.classify.model import (
+    Features,
+    ModelParams,
+    TermCounts,
+    Thresholds,
+    asked_words,
+    decide,
+    fingerprint,
+    fit,
+    model_text,
+)
 from tests.classify.conftest import REQUESTS
 
 CLASSES = ("billing-enquiries", "out-of-scope", "service-reviews")
@@ -80,3 +90,56 @@ def test_the_fingerprint_changes_with_any_label_or_text(
     prints = {fingerprint(small), fingerprint(relabelled), fingerprint(edited)}
     assert len(prints) == 3
     assert fingerprint(small) == fingerprint(tuple(small))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [ModelParams(), ModelParams(char_ngrams=None), ModelParams(char_ngrams=(2, 5))],
+    ids=["words and characters", "words only", "char 2-5"],
+)
+def test_each_folds_tf_idf_from_the_shared_counts_is_what_a_vectoriser_fitted_on_the_fold_gives(
+    params: ModelParams,
+) -> None:
+    """The folds analyse the text once (`TermCounts`); the rows must equal those of vectorisers
+    fitted on the fold's training rows: the same terms (the min_df cut counted on those rows
+    only), in the same order, with the same values."""
+    records = read_labelled(REQUESTS / "tuning.jsonl")
+    texts = [model_text(r.subject, r.body) for r in records]
+    texts.append("Café CAFÉ  naïve\u00a0coöperation, white\t\tspace")
+    counts = TermCounts.of(texts, params)
+    everyone = np.arange(len(texts))
+    for test in (everyone[::4], everyone[1::4]):
+        train = np.setdiff1d(everyone, test)
+        got_train, got_test = counts.fold(train.tolist(), test.tolist())
+        features = Features.fresh(params)
+        want_train, _ = features.fit_transform([texts[i] for i in train])
+        want_test, _ = features.transform([texts[i] for i in test])
+        for got, want in ((got_train, want_train), (got_test, want_test)):
+            assert got.shape == want.shape
+            assert abs(got - want).max() < 1e-12
+
+
+def test_the_asked_words_are_those_of_the_sentences_that_ask() -> None:
+    own = (
+        "Ahead of our quarterly monitoring review next week, could you please get the "
+        "monitoring agent installed on the six new VMs? The board liked the last review.\n"
+        "Thanks, Derek"
+    )
+    words = asked_words(own)
+    assert "installed" in words and "agent" in words
+    assert "board" not in words  # a sentence that asks for nothing
+    text = model_text("Before the review", own, ask_words=True)
+    assert "askinstalled" in text and "askboard" not in text
+    assert "askinstalled" not in model_text("Before the review", own)
+
+
+def test_training_on_worker_processes_gives_the_model_training_here_gives(
+    small: tuple[LabelledRequest, ...],
+) -> None:
+    """The folds and the final model fit in other processes, in whatever order they finish;
+    liblinear reseeds its generator for each fit, so the model is the same to the bit."""
+    params = replace(ModelParams(), folds=3)
+    here, there = fit(small, params), fit(small, params, workers=2)
+    assert here.temperature == there.temperature
+    assert np.array_equal(here.out_of_fold, there.out_of_fold)
+    assert np.array_equal(here.estimator.coef_, there.estimator.coef_)

@@ -91,8 +91,13 @@ def info(**evaluation: dict[str, Any]) -> ModelInfo:
     )
 
 
-def figures(activities: float, forced: int) -> dict[str, Any]:
-    return {"activities": activities, "out_of_scope_forced": forced}
+def figures(activities: float, forced: int, total: int = 100) -> dict[str, Any]:
+    return {
+        "activities": activities,
+        "activities_right": round(activities * total),
+        "activities_total": total,
+        "out_of_scope_forced": forced,
+    }
 
 
 @pytest.mark.parametrize(
@@ -103,10 +108,28 @@ def figures(activities: float, forced: int) -> dict[str, Any]:
         (info(a=figures(0.97, 0)), info(a=figures(0.95, 0)), True),
         (info(a=figures(0.94, 0)), info(a=figures(0.95, 0)), False),
         (info(a=figures(0.99, 1)), info(a=figures(0.95, 0)), False),
-        # Worse on one set of two is worse.
+        # Several sets are decided together: two more right on one set and one fewer on the
+        # other is one more right in all.
         (
-            info(a=figures(0.99, 0), b=figures(0.90, 0)),
+            info(a=figures(0.97, 0), b=figures(0.90, 0)),
             info(a=figures(0.95, 0), b=figures(0.91, 0)),
+            True,
+        ),
+        # ... and fewer right in all is worse, however the rates average.
+        (
+            info(a=figures(0.90, 0, total=100), b=figures(1.0, 0, total=10)),
+            info(a=figures(0.95, 0, total=100), b=figures(0.8, 0, total=10)),
+            False,
+        ),
+        # A forced request counts wherever it is: one more on one set, one fewer on another.
+        (
+            info(a=figures(0.95, 1), b=figures(0.95, 0)),
+            info(a=figures(0.95, 0), b=figures(0.95, 1)),
+            True,
+        ),
+        (
+            info(a=figures(0.99, 1), b=figures(0.99, 1)),
+            info(a=figures(0.95, 0), b=figures(0.95, 1)),
             False,
         ),
         # The cross-validated figure is over different data each time: not part of the gate.
@@ -115,12 +138,44 @@ def figures(activities: float, forced: int) -> dict[str, Any]:
             info(cross_validated=figures(0.9, 0), a=figures(0.95, 0)),
             True,
         ),
+        # Figures saved before the counts were: the rate over the set's in-scope requests.
+        (
+            info(
+                a={
+                    "activities": 0.96,
+                    "out_of_scope_forced": 0,
+                    "total": 60,
+                    "out_of_scope_total": 10,
+                }
+            ),
+            info(
+                a={
+                    "activities": 0.94,
+                    "out_of_scope_forced": 0,
+                    "total": 60,
+                    "out_of_scope_total": 10,
+                }
+            ),
+            True,
+        ),
     ],
 )
-def test_the_gate_lets_a_model_in_only_if_it_does_as_well_on_every_held_out_set(
+def test_the_gate_decides_on_every_held_out_set_together(
     new: ModelInfo, old: ModelInfo | None, passes: bool
 ) -> None:
     assert passes_gate(new, old)[0] is passes
+
+
+def test_the_gates_reason_names_each_set_and_the_pooled_figures() -> None:
+    passed, reason = passes_gate(
+        info(a=figures(0.97, 0), b=figures(0.90, 1, total=10)),
+        info(a=figures(0.95, 0), b=figures(1.0, 0, total=10)),
+    )
+    assert not passed
+    assert "forces 1 out-of-scope (was 0)" in reason
+    assert "2 held-out set(s) together: 106/110 activities right (was 105)" in reason
+    assert "a: activities 97.0% (was 95.0%), forced 0 (was 0)" in reason
+    assert "b: activities 90.0% (was 100.0%), forced 1 (was 0)" in reason
 
 
 def test_retraining_with_corrections_gates_the_new_model_and_skips_unchanged_data(
