@@ -70,8 +70,12 @@ _DISCLAIMER = re.compile(
     r"|if you (?:are not|have received))",
     re.IGNORECASE,
 )
+# A one-letter label ("M: ...", "T. +44 ...") is a footer only with a colon, or with a full stop
+# before a number or an address: "P. Adams (finance) asked ..." opens a phone note with a
+# person's initial, and is the whole of the note.
 _FOOTER = re.compile(
-    r"^\s*(?:(?:t|m|p|f|e|w|tel|mob|mobile|ph|phone|office|fax|email|e-mail|web|direct)\s*[:.]\s*\S.*"
+    r"^\s*(?:(?:tel|mob|mobile|ph|phone|office|fax|email|e-mail|web|direct)\s*[:.]\s*\S.*"
+    r"|[tmpfew](?:\s*:\s*\S|\.\s*(?:[\d+(]|\S+@|www\.)).*"
     r"|.*\bwww\.\S+.*|\+?[\d(][\d\s()+./-]{7,})$",
     re.IGNORECASE,
 )
