@@ -148,5 +148,7 @@ def test_a_phone_note_opening_with_a_persons_initial_is_kept() -> None:
 
 
 def test_one_letter_footer_labels_with_a_number_or_an_address_are_still_dropped() -> None:
-    body = clean_body("Please send the SLA report.\nM. +44 7700 900123\nE. jo@acme.example\nT: 020 7946")
+    body = clean_body(
+        "Please send the SLA report.\nM. +44 7700 900123\nE. jo@acme.example\nT: 020 7946"
+    )
     assert body.own == "Please send the SLA report."
