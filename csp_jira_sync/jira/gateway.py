@@ -306,24 +306,41 @@ class JiraGateway:
             body={"body": self._rich(fit_description(body))},
         )
 
-    def comments_containing(self, issue: IssueRef, marker: str) -> bool:
-        """Whether any comment on the issue contains `marker` (all pages). Used only to
-        recover after a crash or an unanswered call, never on the normal path."""
+    def _pages(
+        self,
+        path: str,
+        *,
+        operation: str,
+        keys: tuple[str, ...],
+        page_size: int,
+        params: dict[str, Any] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The items of a `startAt`-paged GET, page by page as they are consumed (a caller that
+        stops early sends no further call). The items are under the first of `keys` the
+        answer has; the pages end at an empty one, at `isLast`, or, where the answer has no
+        `isLast` (comments, worklogs), once `total` items are read."""
         start = 0
         while True:
             page = self._send(
                 "GET",
-                f"issue/{issue.id}/comment",
-                operation="comments",
+                path,
+                operation=operation,
                 idempotent=True,
-                params={"startAt": start, "maxResults": 100},
+                params={**(params or {}), "startAt": start, "maxResults": page_size},
             )
-            comments = page.get("comments", [])
-            if any(marker in from_adf(c.get("body")) for c in comments):
-                return True
-            start += len(comments)
-            if not comments or start >= int(page.get("total", 0)):
-                return False
+            items = next((page[key] for key in keys if key in page), None) or []
+            yield from items
+            start += len(items)
+            if not items or page.get("isLast", start >= int(page.get("total", 0))):
+                return
+
+    def comments_containing(self, issue: IssueRef, marker: str) -> bool:
+        """Whether any comment on the issue contains `marker` (all pages). Used only to
+        recover after a crash or an unanswered call, never on the normal path."""
+        comments = self._pages(
+            f"issue/{issue.id}/comment", operation="comments", keys=("comments",), page_size=100
+        )
+        return any(marker in from_adf(c.get("body")) for c in comments)
 
     def transition_to(self, issue: IssueRef, status: str, *, comment: str | None = None) -> bool:
         """Move the issue to `status` through whichever transition leads there, carrying the
@@ -445,70 +462,43 @@ class JiraGateway:
             )
             yield from everything.get("worklogs") or []
             return
-        start = 0
-        while True:
-            params: dict[str, Any] = {"startAt": start, "maxResults": page_size}
-            if started_after_ms is not None:
-                params["startedAfter"] = started_after_ms
-            if started_before_ms is not None:
-                params["startedBefore"] = started_before_ms
-            page = self._send(
-                "GET",
-                f"issue/{issue_id}/worklog",
-                operation="worklog_issue",
-                idempotent=True,
-                params=params,
-            )
-            worklogs = page.get("worklogs") or []
-            yield from worklogs
-            start += len(worklogs)
-            if not worklogs or start >= int(page.get("total", 0)):
-                return
+        bounds: dict[str, Any] = {}
+        if started_after_ms is not None:
+            bounds["startedAfter"] = started_after_ms
+        if started_before_ms is not None:
+            bounds["startedBefore"] = started_before_ms
+        yield from self._pages(
+            f"issue/{issue_id}/worklog",
+            operation="worklog_issue",
+            keys=("worklogs",),
+            page_size=page_size,
+            params=bounds,
+        )
 
     def group_members(self, group: str, *, page_size: int = 50) -> Iterator[dict[str, Any]]:
         """The members of `group`, deactivated ones included (someone who left mid-month
         still logged that time), page by page (`/group/member`, both deployments). A group
         that does not exist is Jira's 404, raised, never an empty group."""
-        start = 0
-        while True:
-            page = self._send(
-                "GET",
-                "group/member",
-                operation="group_members",
-                idempotent=True,
-                params={
-                    "groupname": group,
-                    "includeInactiveUsers": "true",
-                    "startAt": start,
-                    "maxResults": page_size,
-                },
-            )
-            members = page.get("values") or []
-            yield from members
-            start += len(members)
-            if not members or page.get("isLast", start >= int(page.get("total", 0))):
-                return
+        yield from self._pages(
+            "group/member",
+            operation="group_members",
+            keys=("values",),
+            page_size=page_size,
+            params={"groupname": group, "includeInactiveUsers": "true"},
+        )
 
     # -- reports, saved filters and Problems (issue 9; the `ReportsGateway` port) ---------------
 
     def project_issue_types(self, project: str) -> tuple[str, ...]:
         """The issue types `project` offers on create, from the paged create metadata (Cloud:
         `issueTypes`; Data Center: `values` with `isLast`). One call per 50 types."""
-        names: list[str] = []
-        start = 0
-        while True:
-            page = self._send(
-                "GET",
-                f"issue/createmeta/{project}/issuetypes",
-                operation="createmeta",
-                idempotent=True,
-                params={"startAt": start, "maxResults": 50},
-            )
-            types = page.get("issueTypes", page.get("values")) or []
-            names.extend(str(t["name"]) for t in types)
-            start += len(types)
-            if not types or page.get("isLast", start >= int(page.get("total", 0))):
-                return tuple(names)
+        types = self._pages(
+            f"issue/createmeta/{project}/issuetypes",
+            operation="createmeta",
+            keys=("issueTypes", "values"),
+            page_size=50,
+        )
+        return tuple(str(t["name"]) for t in types)
 
     def set_summary_and_description(
         self, issue: IssueRef, *, summary: str, wiki: str, adf: dict[str, Any]
@@ -708,21 +698,10 @@ class JiraGateway:
 
     def issue_comments(self, issue: IssueRef) -> list[IssueComment]:
         """Every comment on the issue, oldest first: one call per 100 comments."""
-        found: list[IssueComment] = []
-        start = 0
-        while True:
-            page = self._send(
-                "GET",
-                f"issue/{issue.id}/comment",
-                operation="comments",
-                idempotent=True,
-                params={"startAt": start, "maxResults": 100},
-            )
-            comments = page.get("comments") or []
-            found.extend(_comment(raw) for raw in comments)
-            start += len(comments)
-            if not comments or start >= int(page.get("total", 0)):
-                return found
+        comments = self._pages(
+            f"issue/{issue.id}/comment", operation="comments", keys=("comments",), page_size=100
+        )
+        return [_comment(raw) for raw in comments]
 
     def issue_link_types(self) -> list[LinkType]:
         raw = self._send("GET", "issueLinkType", operation="link_types", idempotent=True)
