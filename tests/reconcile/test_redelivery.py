@@ -16,9 +16,9 @@ from csp_jira_sync.delivery import journal
 from csp_jira_sync.escalations import decide as escalation
 from csp_jira_sync.reconcile.findings import Scope
 from csp_jira_sync.reconcile.plan import ExitCode
-from csp_jira_sync.runtime.bootstrap import App
+from csp_jira_sync.runtime.bootstrap import App, build_app
 from csp_jira_sync.store import InboxItem
-from tests.e2e.harness import noc_event, running_daemon
+from tests.e2e.harness import noc_event, running_daemon, settings_for
 from tests.reconcile.conftest import issues_labelled
 
 REF = ref_label("escalation", "NOC-100", 1)
@@ -122,14 +122,20 @@ def test_inside_serve_a_stuck_event_is_handed_to_the_running_worker(
 ) -> None:
     """In `serve` the worker thread is running: the step makes the event due and wakes it,
     rather than draining the queue on a second worker of its own."""
-    with running_daemon(sandbox.base_url, tmp_path) as daemon:
-        app = daemon.app
+    # The event is stored before the daemon starts: accepted three hours ago, then waiting on a
+    # retry a day away (e.g. a long Retry-After). Stored under a running worker, the worker could
+    # deliver it between the accept and the reschedule, and there would be nothing stuck to find.
+    before = build_app(settings_for(sandbox.base_url, tmp_path))
+    try:
         long_ago = datetime.now(UTC) - timedelta(hours=3)
         event = EscalationEvent.model_validate(noc_event("w-open", "open"))
-        [accepted] = app.store.accept([InboxItem.of_escalation(event)], now=long_ago)
-        # Waiting on a retry a day away (e.g. a long Retry-After), three hours after it came in.
-        app.store.retry_later(accepted.inbox_id, datetime.now(UTC) + timedelta(days=1), "503")
+        [accepted] = before.store.accept([InboxItem.of_escalation(event)], now=long_ago)
+        before.store.retry_later(accepted.inbox_id, datetime.now(UTC) + timedelta(days=1), "503")
+    finally:
+        before.close()
 
+    with running_daemon(sandbox.base_url, tmp_path) as daemon:
+        app = daemon.app
         report = app.reconciler(in_daemon=True).run(_scope(app))
 
         [finding] = [f for f in report.findings if f.step == "redelivery"]
