@@ -23,7 +23,7 @@ from typing import Any
 
 from csp_jira_sync.delivery import journal
 from csp_jira_sync.errors import JiraError, JiraPermanent
-from csp_jira_sync.jira.model import FoundIssue, IssueLink, IssueRef
+from csp_jira_sync.jira.model import FoundIssue, IssueLink, IssueRef, jira_time
 from csp_jira_sync.jira.port import LinkType, ReconcileGateway
 from csp_jira_sync.reconcile.duplicates_decide import (
     Fact,
@@ -47,16 +47,6 @@ log = logging.getLogger(__name__)
 
 NAME = "duplicates"
 READ_FIELDS = ("created", "status", "issuelinks", "labels")
-
-
-def jira_time(text: str) -> datetime | None:
-    """Jira's timestamps: `2026-12-02T04:54:01.000+0000` (either deployment)."""
-    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
-        try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    return None
 
 
 def _links_of(fields: dict[str, Any], type_name: str | None) -> frozenset[str]:
