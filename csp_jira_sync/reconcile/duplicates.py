@@ -33,7 +33,7 @@ from csp_jira_sync.reconcile.duplicates_decide import (
     describe,
     plan_duplicates,
 )
-from csp_jira_sync.reconcile.findings import Finding, Scope, stopped_by_jira
+from csp_jira_sync.reconcile.findings import Finding, Scope, clean, stopped_by_jira
 from csp_jira_sync.reconcile.recorded import Recorded, batches
 from csp_jira_sync.reconcile.synced import (
     SOURCE_KINDS,
@@ -136,17 +136,11 @@ class DuplicateIssues:
                     )
                 if finding is not None:
                     findings.append(finding)
-        if not findings:
-            findings.append(
-                Finding(
-                    NAME,
-                    "all",
-                    f"{len(recorded)} source item(s) in scope, no duplicate issue left to repair",
-                    "clean",
-                    "",
-                )
+        return findings or [
+            clean(
+                NAME, f"{len(recorded)} source item(s) in scope, no duplicate issue left to repair"
             )
-        return findings
+        ]
 
     def _read(self, issue: IssueRef, ref_label: str) -> Sibling | None:
         """The issue as Jira holds it now, or None when it is gone or no longer carries the
