@@ -1,7 +1,8 @@
 """The Jira calls the delivery core (`delivery/once.py`) and the triage pass depend on, as a
 Protocol: `JiraGateway` satisfies it (mypy checks that at the bottom of `gateway.py`), and the
 unit tests put an in-memory fake behind it (`tests/support/fake_gateway.py`), so every branch of
-exactly-once delivery is tested without timing a real Jira.
+exactly-once delivery is tested without timing a real Jira. `IssueSearch` is the search the
+jobs that read Jira share (the reconciliation's `ReconcileGateway` adds its other calls).
 
 Pure: it imports only the issue shapes, so the core may name it without loading HTTP code.
 """
@@ -22,6 +23,26 @@ class IssueCreator(Protocol):
     def create_issue(self, draft: IssueDraft) -> IssueRef: ...
 
     def find_by_label(self, label: str, *, reconcile: Sequence[str] = ()) -> list[IssueRef]: ...
+
+
+class IssueSearch(Protocol):
+    """A JQL search of Jira's (eventually consistent) index, and which deployment answers it.
+    The jobs that read Jira (reconciliation, allowance, reports) depend on this much."""
+
+    @property
+    def deployment(self) -> str:
+        """ "cloud" or "datacenter": Cloud's search reads `reconcileIssues` through the index
+        lag; Data Center's does not, so a known issue the search misses is read by id."""
+        ...
+
+    def search(
+        self,
+        jql: str,
+        *,
+        fields: Sequence[str] = ...,
+        reconcile: Sequence[str] = (),
+        page_size: int = ...,
+    ) -> Iterator[FoundIssue]: ...
 
 
 class Gateway(Protocol):
@@ -81,24 +102,9 @@ class LinkType:
     outward: str
 
 
-class ReconcileGateway(Protocol):
+class ReconcileGateway(IssueSearch, Protocol):
     """What the duplicate, label and visibility steps (`reconcile/`) call. `JiraGateway`
     satisfies it (checked at the bottom of `gateway.py`)."""
-
-    @property
-    def deployment(self) -> str:
-        """ "cloud" or "datacenter": Cloud's search reads `reconcileIssues` through the index
-        lag; Data Center's does not, so a known issue the search misses is read by id."""
-        ...
-
-    def search(
-        self,
-        jql: str,
-        *,
-        fields: Sequence[str] = ...,
-        reconcile: Sequence[str] = (),
-        page_size: int = ...,
-    ) -> Iterator[FoundIssue]: ...
 
     def get_issue(self, issue: IssueRef | str, fields: Sequence[str] = ...) -> FoundIssue:
         """One issue read by id (consistent, unlike search): `JiraPermanent` with status 404
