@@ -532,16 +532,15 @@ class JiraGateway:
                 body={"fields": {"description": description}},
             )
 
-    def attachments(self, issue: IssueRef) -> list[AttachmentInfo]:
+    def _issue_field(self, issue: IssueRef, name: str) -> Any:
+        """One field of the issue as Jira holds it now (one GET; None when it is absent)."""
         raw = self._send(
-            "GET",
-            f"issue/{issue.id}",
-            operation="get",
-            idempotent=True,
-            params={"fields": "attachment"},
+            "GET", f"issue/{issue.id}", operation="get", idempotent=True, params={"fields": name}
         )
-        found = (raw.get("fields") or {}).get("attachment") or []
-        infos = [_attachment_info(a) for a in found]
+        return (raw.get("fields") or {}).get(name)
+
+    def attachments(self, issue: IssueRef) -> list[AttachmentInfo]:
+        infos = [_attachment_info(a) for a in self._issue_field(issue, "attachment") or []]
         return sorted(infos, key=lambda a: (int(a.id) if a.id.isdigit() else 0, a.id))
 
     def add_attachment(
@@ -565,15 +564,8 @@ class JiraGateway:
         self._send("DELETE", f"attachment/{attachment_id}", operation="detach", idempotent=True)
 
     def linked_issue_keys(self, issue: IssueRef) -> frozenset[str]:
-        raw = self._send(
-            "GET",
-            f"issue/{issue.id}",
-            operation="get",
-            idempotent=True,
-            params={"fields": "issuelinks"},
-        )
         keys: set[str] = set()
-        for link in (raw.get("fields") or {}).get("issuelinks") or []:
+        for link in self._issue_field(issue, "issuelinks") or []:
             for side in ("inwardIssue", "outwardIssue"):
                 other = link.get(side)
                 if isinstance(other, dict) and other.get("key"):
