@@ -51,7 +51,7 @@ class EscalationHandler:
                 raise Defer(
                     ctx.clock() + timedelta(seconds=2), "the escalation's issue is not recorded yet"
                 )
-            return LateEvent(ctx, row, event, customer, state, current)()
+            return LateEvent(ctx, row, event, customer, state, current, applied)()
         decision = escalation.decide(
             state,
             event,

@@ -47,8 +47,13 @@ class CommentOnly:
 
 @dataclass(frozen=True)
 class Transition:
+    """`status`: the Jira status to move the current issue to, with the late comment; `via`:
+    one to move it to first, on its own, where the NOC's order passes through it (a resolved
+    issue reopened, then acknowledged: no workflow leads from Done to In Progress directly)."""
+
     state: EscalationState
-    status: str  # the Jira status to move the current issue to, with the late comment
+    status: str
+    via: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,7 +148,10 @@ def late_outcome(
         final = steps[-1].state
         if final.status == state.status:
             return CommentOnly(final)
-        return Transition(final, jira_status(final.status, mappings))
+        via = None
+        if state.status == "resolved" and final.status == "acknowledged":
+            via = mappings.escalation.statuses.reopened
+        return Transition(final, jira_status(final.status, mappings), via)
     if any(s.event.event_id == first.event_id for s in moving):
         return NotReplayed("the event that raised the issue would move to the next generation")
     boundary = staying[-1].state if staying else start

@@ -48,6 +48,8 @@ class LateEvent:
     customer: Customer
     state: EscalationState
     issue: IssueRef
+    # The late event's mark: "applying" when an earlier attempt got as far as its Jira call.
+    mark: str | None
     # The inbox rows of the events marked on the issue, by event id (read with them).
     _rows: dict[str, int] = field(default_factory=dict)
 
@@ -66,6 +68,9 @@ class LateEvent:
         if isinstance(outcome, late.CommentOnly):
             return self._comment(comment_for(event, late.LATE_NOTE), None, outcome.state, outcome)
         if isinstance(outcome, late.Transition):
+            if outcome.via is not None and self.mark is None:
+                # Before the mark: an attempt that has marked the late event has done this.
+                self.ctx.gateway.transition_to(self.issue, outcome.via)
             comment = comment_for(event, late.REPLAYED_NOTE)
             return self._comment(comment, outcome.status, outcome.state, outcome)
         return self._split(outcome, in_doubt)

@@ -270,3 +270,21 @@ def test_a_late_open_past_the_window_moves_itself_and_what_follows(
         ("a2",),
         late_moves=True,
     )
+
+
+def test_a_late_reopen_before_an_applied_acknowledge_reopens_on_the_way(
+    customer: Customer, mappings: Mappings
+) -> None:
+    """Resolved, then acknowledged (a step back, a comment); the reopen inside the window that
+    came between arrives late: in the NOC's order the issue was reopened, then acknowledged."""
+    o1, r1, a2 = event("o1", "open", 0), event("r1", "resolved", 1), event("a2", "acknowledged", 4)
+    state = EscalationState("NOC-32239", "acme", 1, "resolved", a2.occurred_at, r1.occurred_at)
+    outcome = late.late_outcome(
+        state, [o1, r1, a2], "o1", event("o2", "open", 3), customer, mappings
+    )
+    assert isinstance(outcome, late.Transition)
+    assert outcome.state.status == "acknowledged"
+    assert (outcome.via, outcome.status) == (
+        mappings.escalation.statuses.reopened,
+        mappings.escalation.statuses.acknowledged,
+    )
