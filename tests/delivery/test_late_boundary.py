@@ -22,6 +22,7 @@ from csp_jira_sync.delivery import journal
 from csp_jira_sync.delivery.context import HandlerContext
 from csp_jira_sync.delivery.kinds import handlers_for
 from csp_jira_sync.delivery.worker import Worker, WorkerConfig
+from csp_jira_sync.reconcile.retention import purge_subjects
 from csp_jira_sync.settings import PROJECT_ROOT
 from csp_jira_sync.store import InboxItem, Store
 from tests.support.fake_gateway import FakeClock, FakeGateway
@@ -167,3 +168,24 @@ def test_a_boundary_repair_killed_at_any_step_ends_as_the_nocs_order_does(
         state = journal.escalation_state(conn, "NOC-32239")
     assert state is not None
     assert (state.generation, state.status) == (2, "open")
+
+
+def test_a_late_event_of_an_escalation_purged_by_retention_is_a_comment_only(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Retention emptied the payloads and deleted the marks of the escalation's events: the
+    replay cannot know them, so the late resolve is a comment, as before, and the log says
+    why; nothing is deleted and no generation 2 is raised."""
+    world = World(tmp_path)
+    world.deliver(_event("e1", "open", 0))
+    world.deliver(_event("e3", "open", 10))
+    purge_subjects(
+        world.store, [("escalation", "NOC-32239", 2)], world.clock() + timedelta(days=1), NOW
+    )
+    with caplog.at_level("WARNING"):
+        world.deliver(_event("e2", "resolved", 1))
+    [only] = world.issues().values()
+    assert only.status == "To Do"
+    assert len(only.comments) == 2 and "arrived late" in only.comments[1]
+    assert any("worker.late_not_replayed" in r.getMessage() for r in caplog.records)
+    assert "purged by retention" in caplog.text

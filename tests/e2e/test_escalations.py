@@ -251,3 +251,22 @@ def test_a_late_resolve_before_an_applied_acknowledge_resolves_the_issue(daemon:
     [issue] = daemon.issues()
     assert issue.fields.status.name == "Done"
     assert any("applied in the NOC's order" in body for body in comments(daemon, issue.key))
+
+
+def test_a_late_reopen_before_an_applied_acknowledge_reopens_then_acknowledges(
+    daemon: Daemon,
+) -> None:
+    """Resolved, then acknowledged two days later (a step back: a comment); the reopen inside
+    the window between them arrives late. In the NOC's order the issue was reopened and then
+    acknowledged: In Progress, through To Do (no transition leads from Done to In Progress)."""
+    daemon.post(noc_event("e1"))
+    daemon.post(noc_event("e2", "resolved", T0 + timedelta(hours=1)))
+    daemon.post(noc_event("e4", "acknowledged", T0 + timedelta(days=3)))
+    daemon.drain()
+    [issue] = daemon.issues()
+    assert issue.fields.status.name == "Done"
+    daemon.post(noc_event("e3", "open", T0 + timedelta(days=2)))
+    daemon.drain()
+    [issue] = daemon.issues()
+    assert issue.fields.status.name == "In Progress"
+    assert len(comments(daemon, issue.key)) == 3
