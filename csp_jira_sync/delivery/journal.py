@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from csp_jira_sync.escalations.decide import EscalationState
 from csp_jira_sync.jira.model import IssueRef
-from csp_jira_sync.store.schema import applied_events, escalations, jira_issues
+from csp_jira_sync.store.schema import applied_events, escalations, inbox, jira_issues
 from csp_jira_sync.store.upsert import upsert
 
 # The statements the worker runs for every event are built once, their values bound at
@@ -90,6 +91,7 @@ def claim_create(
     now: datetime,
     *,
     previous_start: datetime | None,
+    first_event_id: str | None = None,
 ) -> bool:
     """Record that this worker is about to send the create. Compare-and-set, so that when
     several daemons share a PostgreSQL store only one of them sends it (duplicates when
@@ -106,6 +108,7 @@ def claim_create(
                         "ref_label": ref,
                         "state": "creating",
                         "create_started_at": now,
+                        "first_event_id": first_event_id,
                     },
                 )
         except sa.exc.IntegrityError:
@@ -123,6 +126,18 @@ def claim_create(
         .values(create_started_at=now)
     )
     return bool(updated.rowcount)
+
+
+def first_event_of(conn: Connection, kind: str, subject: str, generation: int) -> str | None:
+    """The event whose create raised this generation's issue (None for rows from before it was
+    recorded, and for issues raised by the reconciliation in place of a deleted one)."""
+    return conn.execute(
+        sa.select(jira_issues.c.first_event_id).where(
+            jira_issues.c.subject_kind == kind,
+            jira_issues.c.subject_id == subject,
+            jira_issues.c.generation == generation,
+        )
+    ).scalar()
 
 
 def forget_create(conn: Connection, kind: str, subject: str, generation: int) -> None:
@@ -242,3 +257,88 @@ def save_escalation(conn: Connection, state: EscalationState, now: datetime) -> 
         "updated_at": now,
     }
     upsert(conn, escalations, {"escalation_id": state.escalation_id}, values)
+
+
+# -- a generation's events, for replaying a late one (escalations/late.py) --------------------
+
+
+@dataclass(frozen=True)
+class MarkedEvent:
+    """An event of a subject marked on one issue, with its inbox row (payload and state)."""
+
+    event_id: str
+    mark: Literal["applying", "applied"]
+    inbox_id: int
+    inbox_state: str
+    payload: dict[str, object]
+
+
+def events_marked_on(
+    conn: Connection, kind: str, subject: str, issue_key: str
+) -> list[MarkedEvent]:
+    """The subject's events whose comment (or create) is marked on `issue_key`, by their inbox
+    rows (indexed by subject). Events whose marks retention deleted are not among them."""
+    rows = conn.execute(
+        sa.select(
+            inbox.c.event_id,
+            applied_events.c.state,
+            inbox.c.id,
+            inbox.c.state.label("inbox_state"),
+            inbox.c.payload,
+        )
+        .select_from(
+            inbox.join(
+                applied_events,
+                sa.and_(
+                    applied_events.c.kind == inbox.c.kind,
+                    applied_events.c.event_id == inbox.c.event_id,
+                ),
+            )
+        )
+        .where(
+            inbox.c.kind == kind,
+            inbox.c.subject == subject,
+            applied_events.c.issue_key == issue_key,
+        )
+        .order_by(inbox.c.occurred_at, inbox.c.id)
+    )
+    return [
+        MarkedEvent(
+            event_id=str(r.event_id),
+            mark=r.state,
+            inbox_id=int(r.id),
+            inbox_state=str(r.inbox_state),
+            payload=dict(r.payload or {}),
+        )
+        for r in rows
+    ]
+
+
+def forget_events(conn: Connection, kind: str, event_ids: Sequence[str]) -> None:
+    """Delete these events' marks, applied or applying: they are to be applied again (on
+    another issue), and a mark would make that a no-op."""
+    if event_ids:
+        conn.execute(
+            sa.delete(applied_events).where(
+                applied_events.c.kind == kind, applied_events.c.event_id.in_(list(event_ids))
+            )
+        )
+
+
+def requeue_events(conn: Connection, inbox_ids: Sequence[int], now: datetime, reason: str) -> int:
+    """Make these inbox rows pending again, due now, so that the worker's ordinary path applies
+    them again in `occurred_at` order. Returns how many rows were requeued."""
+    if not inbox_ids:
+        return 0
+    result = conn.execute(
+        sa.update(inbox)
+        .where(inbox.c.id.in_(list(inbox_ids)))
+        .values(
+            state="pending",
+            next_attempt_at=now,
+            claimed_until=None,
+            done_at=None,
+            last_error=reason,
+        )
+    )
+    return int(result.rowcount)

@@ -43,9 +43,12 @@ class Defer(Exception):
 @dataclass(frozen=True)
 class Finished:
     """A handler's outcome when it has marked its inbox row done itself, in the transaction
-    that recorded its Jira call (`Store.complete_in`): one commit where there were two."""
+    that recorded its Jira call (`Store.complete_in`): one commit where there were two.
+    `later_wait`: the later events of the subject on this lane wait until then (they are
+    claimed again, in order, behind events the handler has requeued)."""
 
     outcome: str
+    later_wait: datetime | None = None
 
 
 # Runs inside the transaction that records what the Jira call did, with the issue concerned.
@@ -70,12 +73,20 @@ def create_once(
     now: Callable[[], datetime],
     settle: timedelta,
     then: Then | None = None,
+    first_event_id: str | None = None,
 ) -> Created:
     with store.transaction("claiming a create") as conn:
         entry = journal.ledger_entry(conn, kind, subject, generation)
         # The common case, no earlier attempt: read and claim in one commit.
         claimed = entry is None and journal.claim_create(
-            conn, kind, subject, generation, ref, now(), previous_start=None
+            conn,
+            kind,
+            subject,
+            generation,
+            ref,
+            now(),
+            previous_start=None,
+            first_event_id=first_event_id,
         )
     if entry is not None and entry.state == "created" and entry.issue is not None:
         _then(store, then, entry.issue)

@@ -374,7 +374,7 @@ class Worker:
             )
             return "error", due
         if isinstance(outcome, Finished):
-            return outcome.outcome, None
+            return outcome.outcome, outcome.later_wait
         self.store.complete(row.id)
         return outcome, None
 

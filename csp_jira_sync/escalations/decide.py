@@ -5,7 +5,9 @@ Rules (issue 3):
 - the first event of an escalation creates one Incident; later events add a comment each;
 - acknowledged moves the issue to In Progress, resolved to Done, in the same call as the comment;
 - events apply in `occurred_at` order: an older event that arrives late is recorded as a
-  comment but never moves the status back;
+  comment here, never moving the status back; the worker first replays it with its
+  generation's applied events in that order (`late.py`), which may move the status or end
+  the generation where the NOC's order says so;
 - an `open` after `resolved` reopens the issue inside the reopen window; after it, a new issue
   is raised and linked to the old one;
 - nothing a person edits in Jira (summary, assignee, labels) is ever written again.

@@ -19,6 +19,7 @@ from csp_jira_sync.delivery import journal
 from csp_jira_sync.delivery.context import HandlerContext
 from csp_jira_sync.delivery.once import Defer, Finished, apply_once, create_once
 from csp_jira_sync.escalations import decide as escalation
+from csp_jira_sync.escalations.late_handler import LateEvent
 from csp_jira_sync.jira.model import IssueRef
 from csp_jira_sync.store import InboxRow
 
@@ -45,6 +46,12 @@ class EscalationHandler:
             applied = journal.applied_state(conn, kind, event.event_id)
         if applied == "applied":
             return "duplicate"
+        if state is not None and event.occurred_at < state.status_occurred_at:
+            if current is None:
+                raise Defer(
+                    ctx.clock() + timedelta(seconds=2), "the escalation's issue is not recorded yet"
+                )
+            return LateEvent(ctx, row, event, customer, state, current, applied)()
         decision = escalation.decide(
             state,
             event,
@@ -77,6 +84,7 @@ class EscalationHandler:
                 now=ctx.clock,
                 settle=ctx.search_settle,
                 then=None if follow_up else record,
+                first_event_id=event.event_id,
             )
             issue = created.issue
             outcome = "created" if created.new else "recovered"

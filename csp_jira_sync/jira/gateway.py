@@ -344,6 +344,38 @@ class JiraGateway:
         )
         return any(marker in from_adf(c.get("body")) for c in comments)
 
+    def delete_comments_containing(self, issue: IssueRef, markers: Sequence[str]) -> int:
+        """Delete the comments that carry any of `markers`: all pages are read before the first
+        delete, since a delete shifts the pages after it. A comment already gone (a repeat
+        after a crash) counts as deleted."""
+        if not markers:
+            return 0
+        comments = list(
+            self._pages(
+                f"issue/{issue.id}/comment",
+                operation="comments",
+                keys=("comments",),
+                page_size=100,
+            )
+        )
+        doomed = [
+            str(c["id"])
+            for c in comments
+            if any(marker in from_adf(c.get("body")) for marker in markers)
+        ]
+        for comment_id in doomed:
+            try:
+                self._send(
+                    "DELETE",
+                    f"issue/{issue.id}/comment/{comment_id}",
+                    operation="delete_comment",
+                    idempotent=True,
+                )
+            except JiraPermanent as exc:
+                if exc.status != 404:
+                    raise
+        return len(doomed)
+
     def transition_to(self, issue: IssueRef, status: str, *, comment: str | None = None) -> bool:
         """Move the issue to `status` through whichever transition leads there, carrying the
         comment in the same call. False when no transition from the current status leads

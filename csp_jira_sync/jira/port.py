@@ -69,6 +69,11 @@ class Gateway(JqlSearch, Protocol):
 
     def add_comment(self, issue: IssueRef, body: str) -> None: ...
 
+    def delete_comments_containing(self, issue: IssueRef, markers: Sequence[str]) -> int:
+        """Delete the comments on `issue` that contain any of `markers` (the daemon's own, by
+        their event markers); how many were deleted. Safe to repeat."""
+        ...
+
     def transition_to(self, issue: IssueRef, status: str, *, comment: str | None = None) -> bool:
         """Move `issue` to `status` carrying `comment`; False when no transition leads there."""
         ...

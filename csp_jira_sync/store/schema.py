@@ -106,6 +106,9 @@ jira_issues = Table(
     Column("state", String(10), nullable=False),
     Column("create_started_at", UtcDateTime(), nullable=False),
     Column("created_at", UtcDateTime(), nullable=True),
+    # The event whose create this row claims (its marker is in the issue's description, not
+    # in a comment): a late event's replay must never move it to another generation.
+    Column("first_event_id", String(200), nullable=True),
     UniqueConstraint("ref_label"),
     UniqueConstraint("subject_kind", "subject_id", "generation"),
     CheckConstraint(_one_of("state", ("creating", "created")), name="state"),

@@ -213,3 +213,60 @@ def test_on_rest_api_v3_descriptions_and_comments_go_as_adf(sandbox: Any, tmp_pa
         comments = requests.get(f"{v3}/comment", auth=auth, timeout=10).json()["comments"]
         assert comments[0]["body"]["type"] == "doc"
         assert issue.fields.status.name == "In Progress"
+
+
+def test_a_reopen_applied_before_the_resolve_it_follows_ends_as_the_nocs_order_does(
+    daemon: Daemon,
+) -> None:
+    """NOC-32239: the reopen past the window is applied (as a comment on the open issue) before
+    the resolve that precedes it arrives; the late resolve resolves the issue and the reopen
+    raises generation 2, linked to it, as when both wait together."""
+    daemon.post(noc_event("e1"))
+    daemon.drain()
+    daemon.post(noc_event("e3", "open", T0 + timedelta(days=10)))
+    daemon.drain()
+    daemon.post(noc_event("e2", "resolved", T0 + timedelta(days=1)))
+    daemon.drain()
+    first, second = daemon.issues()
+    assert ref_label("escalation", "NOC-100", 1) in first.fields.labels
+    assert ref_label("escalation", "NOC-100", 2) in second.fields.labels
+    assert first.fields.status.name == "Done"
+    assert second.fields.status.name == "To Do"
+    first_comments = comments(daemon, first.key)
+    assert len(first_comments) == 1 and "escalation:e2]" in first_comments[0]
+    assert "escalation:e3]" in second.fields.description
+    assert comments(daemon, second.key) == []
+    linked = [
+        link.outwardIssue.key for link in second.fields.issuelinks if hasattr(link, "outwardIssue")
+    ]
+    assert first.key in linked
+
+
+def test_a_late_resolve_before_an_applied_acknowledge_resolves_the_issue(daemon: Daemon) -> None:
+    daemon.post(noc_event("e1"))
+    daemon.post(noc_event("e3", "acknowledged", T0 + timedelta(hours=2)))
+    daemon.drain()
+    daemon.post(noc_event("e2", "resolved", T0 + timedelta(hours=1)))
+    daemon.drain()
+    [issue] = daemon.issues()
+    assert issue.fields.status.name == "Done"
+    assert any("applied in the NOC's order" in body for body in comments(daemon, issue.key))
+
+
+def test_a_late_reopen_before_an_applied_acknowledge_reopens_then_acknowledges(
+    daemon: Daemon,
+) -> None:
+    """Resolved, then acknowledged two days later (a step back: a comment); the reopen inside
+    the window between them arrives late. In the NOC's order the issue was reopened and then
+    acknowledged: In Progress, through To Do (no transition leads from Done to In Progress)."""
+    daemon.post(noc_event("e1"))
+    daemon.post(noc_event("e2", "resolved", T0 + timedelta(hours=1)))
+    daemon.post(noc_event("e4", "acknowledged", T0 + timedelta(days=3)))
+    daemon.drain()
+    [issue] = daemon.issues()
+    assert issue.fields.status.name == "Done"
+    daemon.post(noc_event("e3", "open", T0 + timedelta(days=2)))
+    daemon.drain()
+    [issue] = daemon.issues()
+    assert issue.fields.status.name == "In Progress"
+    assert len(comments(daemon, issue.key)) == 3

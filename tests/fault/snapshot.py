@@ -4,10 +4,11 @@ each with its labels, status, summary, description and comment texts; and the co
 harness requires to be zero.
 
 Two things depend on timing, not on correctness, and are normalised away:
-- the order of an issue's comments, and the "(arrived late: ...)" note: when an acknowledgement
+- the order of an issue's comments, and the "(arrived late: ...)" notes: when an acknowledgement
   is delivered after the resolve, the daemon notes it as late if the resolve was applied first,
-  but applies both in `occurred_at` order when both are waiting (after a restart, say). The
-  comments are compared as a sorted list, without that note;
+  but applies both in `occurred_at` order when both are waiting (after a restart, say); a late
+  event that changes the outcome (a resolve before an applied reopen) is noted as applied in
+  the NOC's order. The comments are compared as a sorted list, without those notes;
 - a Problem record's description (see `snapshot`).
 """
 
@@ -22,6 +23,7 @@ from typing import Any
 REF_PREFIX = "csp-ref-"
 PROBLEM_LABEL = "csp-problem-record"
 LATE_NOTE = "(arrived late: a newer update is already applied, status unchanged)\n\n"
+REPLAYED_NOTE = "(arrived late: applied in the NOC's order)\n\n"
 _KEY = re.compile(r"\b[A-Z][A-Z0-9]+-\d+\b")
 _MARKER = re.compile(r"\[csp-event [^\]\s]+\]")
 
@@ -79,7 +81,8 @@ def snapshot(issues: Iterable[Mapping[str, Any]]) -> Snapshot:
             description=description,
             comments=tuple(
                 sorted(
-                    text(comment["body"]).replace(LATE_NOTE, "") for comment in issue["comments"]
+                    text(comment["body"]).replace(LATE_NOTE, "").replace(REPLAYED_NOTE, "")
+                    for comment in issue["comments"]
                 )
             ),
         )

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from csp_jira_sync.escalations import late as late_events
 from tests.fault.snapshot import (
     LATE_NOTE,
+    REPLAYED_NOTE,
     differences,
     duplicate_comments,
     duplicate_issues,
@@ -84,6 +86,26 @@ def test_a_late_note_and_the_comment_order_do_not_count_but_a_status_does() -> N
     reopened = snapshot([issue("CSP-1", "csp-ref-a", resolved, late, status="To Do")])
     [line] = differences(applied_late, reopened)
     assert line.startswith("csp-ref-a status: expected 'Done'")
+
+
+def test_the_notes_left_out_are_the_daemons_and_only_those() -> None:
+    """The snapshot strips the daemon's two late-event notes, word for word as the daemon
+    writes them (`escalations/late.py`), and no other text."""
+    assert (LATE_NOTE, REPLAYED_NOTE) == (
+        late_events.LATE_NOTE + "\n\n",
+        late_events.REPLAYED_NOTE + "\n\n",
+    )
+    replayed = f"NOC update: resolved\n\n{REPLAYED_NOTE}[csp-event escalation:e-2]"
+    in_order = "NOC update: resolved\n\n[csp-event escalation:e-2]"
+    other = "NOC update: resolved\n\n(arrived late)\n\n[csp-event escalation:e-2]"
+    expected = snapshot([issue("CSP-1", "csp-ref-a", in_order, status="Done")])
+    assert (
+        differences(expected, snapshot([issue("CSP-1", "csp-ref-a", replayed, status="Done")]))
+        == []
+    )
+    assert (
+        differences(expected, snapshot([issue("CSP-1", "csp-ref-a", other, status="Done")])) != []
+    )
 
 
 def test_the_stream_is_repeatable_and_each_item_has_one_sender() -> None:

@@ -23,7 +23,9 @@ from typing import Literal
 from csp_jira_sync.errors import JiraPermanent, JiraTransient
 from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueRef
 
-Operation = Literal["create", "search", "comments", "comment", "transition", "edit"]
+Operation = Literal[
+    "create", "search", "comments", "comment", "delete_comment", "transition", "edit"
+]
 FaultKind = Literal["transient-before", "transient-after", "permanent"]
 
 
@@ -144,6 +146,16 @@ class FakeGateway:
         fault = self._enter("comment")
         self.issues[issue.id].comments.append(body)
         self._landed("comment", fault)
+
+    def delete_comments_containing(self, issue: IssueRef, markers: Sequence[str]) -> int:
+        self._enter("comments")
+        found = self.issues[issue.id]
+        doomed = [c for c in found.comments if any(marker in c for marker in markers)]
+        for body in doomed:
+            fault = self._enter("delete_comment")
+            found.comments.remove(body)
+            self._landed("delete_comment", fault)
+        return len(doomed)
 
     def transition_to(self, issue: IssueRef, status: str, *, comment: str | None = None) -> bool:
         fault = self._enter("transition")
