@@ -3,7 +3,8 @@
 The sandbox fixtures ship with the `jira_sandbox` package (`jira_sandbox.pytest_plugin`, registered
 as a pytest11 entry point) so that the
 sandbox can be started the same way in tests, the demo and the benchmarks; contract validation
-of Jira traffic lives in `tests.support.contract`.
+of Jira traffic lives in `tests.support.contract`, and `jira_target`, the daemon's gateway on the
+sandbox for the tests that run on several Jiras, in `tests.support.jira_target`.
 """
 
 import fcntl
@@ -21,6 +22,7 @@ from csp_jira_sync.config.mappings import load_mappings
 pytest_plugins: list[str] = [
     "tests.support.contract",
     "tests.support.database",
+    "tests.support.jira_target",
     "tests.support.postgres_cluster",
     "tests.fault.plugin",
 ]

@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 from csp_jira_sync.allowance.facts import IssueFacts, MonthRead, Worklog, WorklogChanges
 from csp_jira_sync.errors import JiraPermanent
 from csp_jira_sync.jira.model import FoundIssue, IssueRef
+from csp_jira_sync.jira.port import IssueSearch
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +43,8 @@ MONTH_FIELDS = ("labels", "summary", "worklog")
 ISSUE_FIELDS = ("labels", "summary")
 
 
-class WorklogGateway(Protocol):
+class WorklogGateway(IssueSearch, Protocol):
     """The gateway calls the reader makes (`jira.gateway.JiraGateway` has them)."""
-
-    @property
-    def deployment(self) -> str: ...
 
     def worklogs_updated(self, since_ms: int) -> dict[str, Any]: ...
 
@@ -64,15 +62,6 @@ class WorklogGateway(Protocol):
     ) -> Iterator[dict[str, Any]]: ...
 
     def group_members(self, group: str, *, page_size: int = 50) -> Iterator[dict[str, Any]]: ...
-
-    def search(
-        self,
-        jql: str,
-        *,
-        fields: Sequence[str] = ...,
-        reconcile: Sequence[str] = (),
-        page_size: int = ...,
-    ) -> Iterator[FoundIssue]: ...
 
     def get_issue(self, issue: IssueRef | str, fields: Sequence[str] = ...) -> FoundIssue: ...
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 import jira
@@ -120,6 +120,54 @@ class JiraGateway:
         """Descriptions and comments: wiki-markup strings on v2, ADF on v3; plain text either
         way (jira/text.py: markup of a sender's making is escaped, markers defused)."""
         return to_adf(plain_text(text)) if self._api == "3" else wiki_text(text)
+
+    def _pages(
+        self,
+        path: str,
+        *,
+        operation: str,
+        keys: tuple[str, ...],
+        page_size: int,
+        params: dict[str, Any] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The items of a `startAt`-paged GET, page by page as they are consumed (a caller that
+        stops early sends no further call). The items are under the first of `keys` the
+        answer has; the pages end at an empty one, at `isLast`, or, where the answer has no
+        `isLast` (comments, worklogs, Data Center's search), once `total` items are read."""
+        start = 0
+        while True:
+            page = self._send(
+                "GET",
+                path,
+                operation=operation,
+                idempotent=True,
+                params={**(params or {}), "startAt": start, "maxResults": page_size},
+            )
+            items = next((page[key] for key in keys if key in page), None) or []
+            yield from items
+            start += len(items)
+            if not items or page.get("isLast", start >= int(page.get("total", 0))):
+                return
+
+    def _token_pages(
+        self, path: str, *, operation: str, key: str, body: dict[str, Any]
+    ) -> Iterator[dict[str, Any]]:
+        """The items under `key` of a POST paged by `nextPageToken` (Cloud's `/search/jql`), page
+        by page as they are consumed; the pages end at `isLast`, or, where the answer has no
+        `isLast`, at the first without a token."""
+        token: str | None = None
+        while True:
+            page = self._send(
+                "POST",
+                path,
+                operation=operation,
+                idempotent=True,
+                body={**body, "nextPageToken": token} if token else body,
+            )
+            yield from page.get(key, [])
+            token = page.get("nextPageToken")
+            if page.get("isLast", token is None) or not token:
+                return
 
     # -- deployment ------------------------------------------------------------------------
 
@@ -238,37 +286,19 @@ class JiraGateway:
         """All issues matching `jql`, page by page: `/search/jql` with `nextPageToken` on Cloud
         (its `/search` answers 410 since 2025), `/search` with `startAt` on Data Center."""
         if self.deployment == "cloud":
-            token: str | None = None
-            while True:
-                body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": page_size}
-                if token:
-                    body["nextPageToken"] = token
-                if reconcile:
-                    body["reconcileIssues"] = [int(i) for i in reconcile]
-                page = self._send(
-                    "POST", "search/jql", operation="search", idempotent=True, body=body
-                )
-                yield from (_found(raw) for raw in page.get("issues", []))
-                token = page.get("nextPageToken")
-                if page.get("isLast", token is None) or not token:
-                    return
+            body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": page_size}
+            if reconcile:
+                body["reconcileIssues"] = [int(i) for i in reconcile]
+            issues = self._token_pages("search/jql", operation="search", key="issues", body=body)
         else:
-            start = 0
-            while True:
-                params = {
-                    "jql": jql,
-                    "fields": ",".join(fields),
-                    "startAt": start,
-                    "maxResults": page_size,
-                }
-                page = self._send(
-                    "GET", "search", operation="search", idempotent=True, params=params
-                )
-                issues = page.get("issues", [])
-                yield from (_found(raw) for raw in issues)
-                start += len(issues)
-                if not issues or start >= int(page.get("total", 0)):
-                    return
+            issues = self._pages(
+                "search",
+                operation="search",
+                keys=("issues",),
+                page_size=page_size,
+                params={"jql": jql, "fields": ",".join(fields)},
+            )
+        yield from (_found(raw) for raw in issues)
 
     def get_issue(self, issue: IssueRef | str, fields: Sequence[str] = ("*all",)) -> FoundIssue:
         ident = issue.id if isinstance(issue, IssueRef) else issue
@@ -305,34 +335,6 @@ class JiraGateway:
             idempotent=False,
             body={"body": self._rich(fit_description(body))},
         )
-
-    def _pages(
-        self,
-        path: str,
-        *,
-        operation: str,
-        keys: tuple[str, ...],
-        page_size: int,
-        params: dict[str, Any] | None = None,
-    ) -> Iterator[dict[str, Any]]:
-        """The items of a `startAt`-paged GET, page by page as they are consumed (a caller that
-        stops early sends no further call). The items are under the first of `keys` the
-        answer has; the pages end at an empty one, at `isLast`, or, where the answer has no
-        `isLast` (comments, worklogs), once `total` items are read."""
-        start = 0
-        while True:
-            page = self._send(
-                "GET",
-                path,
-                operation=operation,
-                idempotent=True,
-                params={**(params or {}), "startAt": start, "maxResults": page_size},
-            )
-            items = next((page[key] for key in keys if key in page), None) or []
-            yield from items
-            start += len(items)
-            if not items or page.get("isLast", start >= int(page.get("total", 0))):
-                return
 
     def comments_containing(self, issue: IssueRef, marker: str) -> bool:
         """Whether any comment on the issue contains `marker` (all pages). Used only to
@@ -562,16 +564,15 @@ class JiraGateway:
                 body={"fields": {"description": description}},
             )
 
-    def attachments(self, issue: IssueRef) -> list[AttachmentInfo]:
+    def _issue_field(self, issue: IssueRef, name: str) -> Any:
+        """One field of the issue as Jira holds it now (one GET; None when it is absent)."""
         raw = self._send(
-            "GET",
-            f"issue/{issue.id}",
-            operation="get",
-            idempotent=True,
-            params={"fields": "attachment"},
+            "GET", f"issue/{issue.id}", operation="get", idempotent=True, params={"fields": name}
         )
-        found = (raw.get("fields") or {}).get("attachment") or []
-        infos = [_attachment_info(a) for a in found]
+        return (raw.get("fields") or {}).get(name)
+
+    def attachments(self, issue: IssueRef) -> list[AttachmentInfo]:
+        infos = [_attachment_info(a) for a in self._issue_field(issue, "attachment") or []]
         return sorted(infos, key=lambda a: (int(a.id) if a.id.isdigit() else 0, a.id))
 
     def add_attachment(
@@ -595,15 +596,8 @@ class JiraGateway:
         self._send("DELETE", f"attachment/{attachment_id}", operation="detach", idempotent=True)
 
     def linked_issue_keys(self, issue: IssueRef) -> frozenset[str]:
-        raw = self._send(
-            "GET",
-            f"issue/{issue.id}",
-            operation="get",
-            idempotent=True,
-            params={"fields": "issuelinks"},
-        )
         keys: set[str] = set()
-        for link in (raw.get("fields") or {}).get("issuelinks") or []:
+        for link in self._issue_field(issue, "issuelinks") or []:
             for side in ("inwardIssue", "outwardIssue"):
                 other = link.get(side)
                 if isinstance(other, dict) and other.get("key"):
@@ -626,34 +620,24 @@ class JiraGateway:
         searches by name (substring, then the exact name picked here); Data Center has no
         filter search, so its owner's favourites are read (a new filter is a favourite)."""
         wanted = name.casefold()
+        candidates: Iterable[dict[str, Any]]
         if self.deployment == "datacenter":
             favourites = self._send("GET", "filter/favourite", operation="filter", idempotent=True)
-            for raw in favourites or []:
-                if str(raw.get("name", "")).casefold() == wanted:
-                    return _saved_filter(raw)
-            return None
-        start = 0
-        while True:
-            page = self._send(
-                "GET",
+            candidates = favourites or []
+        else:
+            candidates = self._pages(  # lazy: no page after the one naming it is read
                 "filter/search",
                 operation="filter",
-                idempotent=True,
+                keys=("values",),
+                page_size=50,
                 params={
                     "filterName": name,
                     "isSubstringMatch": "true",
                     "expand": "description,jql,sharePermissions,viewUrl",
-                    "startAt": start,
-                    "maxResults": 50,
                 },
             )
-            values = page.get("values") or []
-            for raw in values:
-                if str(raw.get("name", "")).casefold() == wanted:
-                    return _saved_filter(raw)
-            start += len(values)
-            if not values or page.get("isLast", True):
-                return None
+        named = (raw for raw in candidates if str(raw.get("name", "")).casefold() == wanted)
+        return next((_saved_filter(raw) for raw in named), None)
 
     def create_filter(self, *, name: str, jql: str, description: str) -> SavedFilter:
         raw = self._send(

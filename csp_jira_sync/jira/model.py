@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -47,3 +48,14 @@ class FoundIssue:
     created: str
     updated: str
     fields: dict[str, Any]
+
+
+def jira_time(text: str) -> datetime | None:
+    """Jira's timestamps: `2026-12-02T04:54:01.000+0000` (either deployment), the fraction
+    optional; None for text that is not one."""
+    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None

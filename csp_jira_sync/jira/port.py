@@ -1,7 +1,9 @@
 """The Jira calls the delivery core (`delivery/once.py`) and the triage pass depend on, as a
 Protocol: `JiraGateway` satisfies it (mypy checks that at the bottom of `gateway.py`), and the
 unit tests put an in-memory fake behind it (`tests/support/fake_gateway.py`), so every branch of
-exactly-once delivery is tested without timing a real Jira.
+exactly-once delivery is tested without timing a real Jira. `JqlSearch` is the search every
+port shares; `IssueSearch` adds the deployment, which the jobs that read Jira need, and the
+reconciliation's `ReconcileGateway` adds its other calls to that.
 
 Pure: it imports only the issue shapes, so the core may name it without loading HTTP code.
 """
@@ -24,7 +26,32 @@ class IssueCreator(Protocol):
     def find_by_label(self, label: str, *, reconcile: Sequence[str] = ()) -> list[IssueRef]: ...
 
 
-class Gateway(Protocol):
+class JqlSearch(Protocol):
+    def search(
+        self,
+        jql: str,
+        *,
+        fields: Sequence[str] = ...,
+        reconcile: Sequence[str] = (),
+        page_size: int = ...,
+    ) -> Iterator[FoundIssue]:
+        """Every issue matching `jql`, page by page, as Jira's (eventually consistent) index
+        sees it; on Cloud the ids in `reconcile` are read through the index lag."""
+        ...
+
+
+class IssueSearch(JqlSearch, Protocol):
+    """The search, and which deployment answers it: what the jobs that read Jira
+    (reconciliation, allowance, reports) depend on."""
+
+    @property
+    def deployment(self) -> str:
+        """ "cloud" or "datacenter": Cloud's search reads `reconcileIssues` through the index
+        lag; Data Center's does not, so a known issue the search misses is read by id."""
+        ...
+
+
+class Gateway(JqlSearch, Protocol):
     """What `create_once`, `apply_once` and `run_triage_pass` call. Failures are raised as
     `JiraTransient` (with `may_have_landed`) or `JiraPermanent` from `csp_jira_sync.errors`."""
 
@@ -50,15 +77,6 @@ class Gateway(Protocol):
     def transition_to(self, issue: IssueRef, status: str, *, comment: str | None = None) -> bool:
         """Move `issue` to `status` carrying `comment`; False when no transition leads there."""
         ...
-
-    def search(
-        self,
-        jql: str,
-        *,
-        fields: Sequence[str] = ...,
-        reconcile: Sequence[str] = (),
-        page_size: int = ...,
-    ) -> Iterator[FoundIssue]: ...
 
     def edit_labels(
         self, issue: IssueRef, *, add: Sequence[str] = (), remove: Sequence[str] = ()
@@ -86,24 +104,9 @@ class LinkType:
     outward: str
 
 
-class ReconcileGateway(Protocol):
+class ReconcileGateway(IssueSearch, Protocol):
     """What the duplicate, label and visibility steps (`reconcile/`) call. `JiraGateway`
     satisfies it (checked at the bottom of `gateway.py`)."""
-
-    @property
-    def deployment(self) -> str:
-        """ "cloud" or "datacenter": Cloud's search reads `reconcileIssues` through the index
-        lag; Data Center's does not, so a known issue the search misses is read by id."""
-        ...
-
-    def search(
-        self,
-        jql: str,
-        *,
-        fields: Sequence[str] = ...,
-        reconcile: Sequence[str] = (),
-        page_size: int = ...,
-    ) -> Iterator[FoundIssue]: ...
 
     def get_issue(self, issue: IssueRef | str, fields: Sequence[str] = ...) -> FoundIssue:
         """One issue read by id (consistent, unlike search): `JiraPermanent` with status 404

@@ -36,7 +36,7 @@ from csp_jira_sync.delivery.once import Defer, apply_once, create_once
 from csp_jira_sync.errors import CspSyncError, JiraError, JiraPermanent
 from csp_jira_sync.escalations import decide as escalation
 from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueRef
-from csp_jira_sync.jira.port import Gateway
+from csp_jira_sync.jira.port import Gateway, IssueSearch
 from csp_jira_sync.reconcile.findings import Finding, Scope, stopped_by_jira
 from csp_jira_sync.reconcile.recorded import BATCH, Recorded, batches
 from csp_jira_sync.reconcile.replace import (
@@ -55,10 +55,7 @@ NAME = "deleted-issues"
 KINDS = (escalation.KIND, request_plan.KIND)
 
 
-class DeletedIssuesJira(Gateway, Protocol):
-    @property
-    def deployment(self) -> str: ...
-
+class DeletedIssuesJira(Gateway, IssueSearch, Protocol):
     def get_issue(self, issue: IssueRef | str, fields: Sequence[str] = ...) -> FoundIssue: ...
 
 

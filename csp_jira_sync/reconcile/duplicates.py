@@ -23,7 +23,7 @@ from typing import Any
 
 from csp_jira_sync.delivery import journal
 from csp_jira_sync.errors import JiraError, JiraPermanent
-from csp_jira_sync.jira.model import FoundIssue, IssueLink, IssueRef
+from csp_jira_sync.jira.model import FoundIssue, IssueLink, IssueRef, jira_time
 from csp_jira_sync.jira.port import LinkType, ReconcileGateway
 from csp_jira_sync.reconcile.duplicates_decide import (
     Fact,
@@ -33,7 +33,7 @@ from csp_jira_sync.reconcile.duplicates_decide import (
     describe,
     plan_duplicates,
 )
-from csp_jira_sync.reconcile.findings import Finding, Scope, stopped_by_jira
+from csp_jira_sync.reconcile.findings import Finding, Scope, clean, stopped_by_jira
 from csp_jira_sync.reconcile.recorded import Recorded, batches
 from csp_jira_sync.reconcile.synced import (
     SOURCE_KINDS,
@@ -47,16 +47,6 @@ log = logging.getLogger(__name__)
 
 NAME = "duplicates"
 READ_FIELDS = ("created", "status", "issuelinks", "labels")
-
-
-def jira_time(text: str) -> datetime | None:
-    """Jira's timestamps: `2026-12-02T04:54:01.000+0000` (either deployment)."""
-    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
-        try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    return None
 
 
 def _links_of(fields: dict[str, Any], type_name: str | None) -> frozenset[str]:
@@ -146,17 +136,11 @@ class DuplicateIssues:
                     )
                 if finding is not None:
                     findings.append(finding)
-        if not findings:
-            findings.append(
-                Finding(
-                    NAME,
-                    "all",
-                    f"{len(recorded)} source item(s) in scope, no duplicate issue left to repair",
-                    "clean",
-                    "",
-                )
+        return findings or [
+            clean(
+                NAME, f"{len(recorded)} source item(s) in scope, no duplicate issue left to repair"
             )
-        return findings
+        ]
 
     def _read(self, issue: IssueRef, ref_label: str) -> Sibling | None:
         """The issue as Jira holds it now, or None when it is gone or no longer carries the

@@ -38,6 +38,11 @@ class Finding:
     needs_person: bool = False
 
 
+def clean(step: str, found: str) -> Finding:
+    """The one finding of a step that found nothing to repair: what it looked at, in `found`."""
+    return Finding(step, "all", found, "clean", "")
+
+
 def stopped_by_jira(
     step: str,
     subject: str,

@@ -26,7 +26,7 @@ from csp_jira_sync.errors import JiraError, JiraPermanent
 from csp_jira_sync.escalations.decide import severity_label
 from csp_jira_sync.jira.model import IssueRef
 from csp_jira_sync.jira.port import ReconcileGateway
-from csp_jira_sync.reconcile.findings import Finding, Scope, stopped_by_jira
+from csp_jira_sync.reconcile.findings import Finding, Scope, clean, stopped_by_jira
 from csp_jira_sync.reconcile.labels_decide import Expected, LabelRepair, decide_labels
 from csp_jira_sync.reconcile.recorded import Recorded, batches
 from csp_jira_sync.reconcile.synced import (
@@ -97,17 +97,9 @@ class LabelRepairs:
                     )
                 if finding is not None:
                     findings.append(finding)
-        if not findings:
-            findings.append(
-                Finding(
-                    NAME,
-                    "all",
-                    f"{len(recorded)} synced issue(s) in scope carry their CSP labels",
-                    "clean",
-                    "",
-                )
-            )
-        return findings
+        return findings or [
+            clean(NAME, f"{len(recorded)} synced issue(s) in scope carry their CSP labels")
+        ]
 
     def _decide(self, entry: Recorded, issue: IssueRef, labels: Sequence[str]) -> LabelRepair:
         with self.store.transaction("reading what the daemon labelled") as conn:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from csp_jira_sync.errors import JiraPermanent
 from csp_jira_sync.jira.port import ReconcileGateway
-from csp_jira_sync.reconcile.findings import Finding, Scope
+from csp_jira_sync.reconcile.findings import Finding, Scope, clean
 from csp_jira_sync.reconcile.recorded import Recorded, batches
 from csp_jira_sync.reconcile.synced import (
     SOURCE_KINDS,
@@ -127,16 +127,8 @@ class IssueVisibility:
                 if left_to_repair
                 else ""
             )
-            findings.append(
-                Finding(
-                    NAME,
-                    "all",
-                    f"{len(known)} issue(s) of source items the store still has are visible"
-                    + deleted,
-                    "clean",
-                    "",
-                )
-            )
+            visible = f"{len(known)} issue(s) of source items the store still has are visible"
+            findings.append(clean(NAME, visible + deleted))
         return findings
 
     def _read(self, entry: Recorded) -> ReadOutcome:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -22,6 +22,7 @@ from csp_jira_sync.config.catalog import Catalog
 from csp_jira_sync.errors import JiraPermanent
 from csp_jira_sync.escalations.decide import KIND
 from csp_jira_sync.jira.model import FoundIssue
+from csp_jira_sync.jira.port import IssueSearch
 from csp_jira_sync.reports.facts import EscalationFacts, EventFact, JiraFacts
 from csp_jira_sync.store import Store
 from csp_jira_sync.store.schema import allowance_lines, inbox, jira_issues
@@ -29,20 +30,6 @@ from csp_jira_sync.store.schema import allowance_lines, inbox, jira_issues
 ISSUE_BATCH = 50  # ids per search: Cloud reconciles at most 50 issues a call
 SUBJECT_BATCH = 500  # subjects per IN (...) in SQL, well under every driver's parameter limit
 FIELDS = ("status", "resolutiondate", "labels")
-
-
-class SearchGateway(Protocol):
-    @property
-    def deployment(self) -> str: ...
-
-    def search(
-        self,
-        jql: str,
-        *,
-        fields: Sequence[str] = ...,
-        reconcile: Sequence[str] = (),
-        page_size: int = ...,
-    ) -> Iterator[FoundIssue]: ...
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -118,7 +105,7 @@ def _jira_facts(found: FoundIssue, catalog: Catalog) -> JiraFacts:
 
 def read_facts(
     store: Store,
-    gateway: SearchGateway,
+    gateway: IssueSearch,
     catalog: Catalog,
     since: datetime,
     until: datetime,

@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 
 from csp_jira_sync.config.mappings import Mappings
 from csp_jira_sync.errors import UnknownCustomer
+from csp_jira_sync.jira.port import IssueSearch
 from csp_jira_sync.reports.build import ALL, report_document
 from csp_jira_sync.reports.document import ReportDocument
 from csp_jira_sync.reports.periods import Period, PeriodKind, last_complete, parse_period
-from csp_jira_sync.reports.reading import SearchGateway, incident_hours, read_facts
+from csp_jira_sync.reports.reading import incident_hours, read_facts
 from csp_jira_sync.reports.runs import ReportContext, publish_documents
 from csp_jira_sync.reports.trends import Trends, compute
 from csp_jira_sync.store import Store
@@ -62,7 +63,7 @@ def period_for(scope: Scope, kind: PeriodKind | None, spec: str | None, now: dat
 
 def trend_reports(
     store: Store,
-    gateway: SearchGateway,
+    gateway: IssueSearch,
     mappings: Mappings,
     *,
     report_timezone: str,

@@ -8,11 +8,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from csp_jira_sync.config.mappings import Mappings
+from csp_jira_sync.jira.port import IssueSearch
 from csp_jira_sync.reports.document import ReportDocument
 from csp_jira_sync.reports.facts import EscalationFacts
 from csp_jira_sync.reports.periods import PeriodKind
 from csp_jira_sync.reports.problem_decide import Occurrence, RecurringGroup
-from csp_jira_sync.reports.reading import SearchGateway, read_facts
+from csp_jira_sync.reports.reading import read_facts
 from csp_jira_sync.reports.recurrence import RecurringGroup as Recurrence
 from csp_jira_sync.reports.recurrence import recurring_groups
 from csp_jira_sync.reports.run import trend_reports
@@ -24,7 +25,7 @@ INCIDENTS = "incident-problem"
 
 def report_documents(
     store: Store,
-    gateway: SearchGateway,
+    gateway: IssueSearch,
     mappings: Mappings,
     *,
     report_timezone: str,
@@ -49,7 +50,7 @@ def report_documents(
 
 
 def problem_groups(
-    store: Store, gateway: SearchGateway, mappings: Mappings
+    store: Store, gateway: IssueSearch, mappings: Mappings
 ) -> Callable[[datetime], Sequence[RecurringGroup]]:
     """The recurring problems with at least the mapped number of escalations in the mapped
     window before `now` (`mappings/problems.yaml`)."""

@@ -17,6 +17,7 @@ from functools import partial
 
 from csp_jira_sync.classify import Classifier, classify
 from csp_jira_sync.config.mappings import Mappings
+from csp_jira_sync.jira.model import jira_time
 from csp_jira_sync.jira.port import Gateway
 from csp_jira_sync.store import Store
 from csp_jira_sync.triage.corrections import record_correction
@@ -31,15 +32,6 @@ FIELDS = ("summary", "description", "labels", "updated", "created", "assignee")
 
 def _epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
-
-
-def _jira_time(text: str) -> datetime | None:
-    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
-        try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    return None
 
 
 def is_correction(before: Memory | None, now: Memory, mappings: Mappings) -> bool:
@@ -123,7 +115,7 @@ def run_triage_pass(
                         activity_slug=action.remember.activity_slug,
                         previous=memory.activity_slug,
                         decided_by=_who(issue.fields.get("assignee")),
-                        decided_at=_jira_time(issue.updated) or clock(),
+                        decided_at=jira_time(issue.updated) or clock(),
                     )
             if corrected:
                 outcomes["corrections"] += 1
@@ -137,7 +129,7 @@ def run_triage_pass(
             ",".join(action.add_labels) or "-",
             action.note,
         )
-        updated = _jira_time(issue.updated)
+        updated = jira_time(issue.updated)
         if updated is not None:
             newest_ms = max(newest_ms, _epoch_ms(updated))
     store.set_cursor(CURSOR, str(newest_ms))

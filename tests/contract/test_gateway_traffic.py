@@ -1,57 +1,28 @@
 """The product's own Jira gateway, recorded: what csp-jira-sync sends keeps the contract too.
 
 The gateway is built as `connect()` builds it (serverInfo not read on construction, so the
-deployment is given to the recorder), and driven through the calls the daemon makes.
+deployment is given to the recorder: `tests.support.jira_target`), and driven through the calls
+the daemon makes.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import jira
-import pytest
 
 from csp_jira_sync.checks import run_live_checks
 from csp_jira_sync.config.mappings import load_mappings
-from csp_jira_sync.jira.gateway import JiraGateway
 from csp_jira_sync.jira.model import IssueDraft, IssueLink
-from tests.contract.clients import SYNC_AUTH
 from tests.contract.issues import unique_label
-from tests.support.contract import ContractRecorder, Deployment
+from tests.support.contract import ContractRecorder
+from tests.support.jira_target import EVERY_JIRA, JiraTarget
 
 
-def _recorded_gateway(
-    base_url: str, deployment: Deployment, api_version: str, recorder: ContractRecorder
-) -> JiraGateway:
-    client = jira.JIRA(
-        server=base_url,
-        basic_auth=SYNC_AUTH,
-        get_server_info=False,
-        max_retries=0,
-        options={"rest_api_version": api_version, "check_update": False},
-    )
-    recorder.attach(client, deployment=deployment)
-    return JiraGateway(
-        client, server=base_url, api_version=api_version, deployment=deployment.value
-    )
-
-
-@pytest.mark.parametrize(
-    ("deployment", "api_version"),
-    [(Deployment.CLOUD, "2"), (Deployment.CLOUD, "3"), (Deployment.DATA_CENTER, "2")],
-    ids=["cloud-v2", "cloud-v3", "datacenter-v2"],
-)
+@EVERY_JIRA
 def test_the_gateways_calls_keep_the_contract(
-    deployment: Deployment,
-    api_version: str,
-    sandbox: Any,
-    sandbox_dc: Any,
-    jira_contract: ContractRecorder,
+    jira_target: JiraTarget, jira_contract: ContractRecorder
 ) -> None:
-    running = sandbox if deployment is Deployment.CLOUD else sandbox_dc
-    gateway = _recorded_gateway(running.base_url, deployment, api_version, jira_contract)
+    gateway, api_version = jira_target.gateway, jira_target.api_version
     label = unique_label("gateway")
 
     assert gateway.server_info()["deploymentType"]
@@ -71,7 +42,7 @@ def test_the_gateways_calls_keep_the_contract(
             links=(IssueLink("Relates", problem.key),),
         )
     )
-    running.admin.flush_index()
+    jira_target.running.admin.flush_index()
     assert set(gateway.find_by_label(label)) == {problem, incident}
     gateway.edit_labels(incident, add=("csp-triaged",), remove=("csp-noc",))
     gateway.add_comment(incident, "Customer informed\n\n[csp-event escalation:abc123]")
@@ -88,22 +59,13 @@ def test_the_gateways_calls_keep_the_contract(
     } <= jira_contract.operations()
 
 
-@pytest.mark.parametrize(
-    ("deployment", "api_version"),
-    [(Deployment.CLOUD, "2"), (Deployment.CLOUD, "3"), (Deployment.DATA_CENTER, "2")],
-    ids=["cloud-v2", "cloud-v3", "datacenter-v2"],
-)
+@EVERY_JIRA
 def test_check_live_keeps_the_contract(
-    deployment: Deployment,
-    api_version: str,
-    sandbox: Any,
-    sandbox_dc: Any,
-    jira_contract: ContractRecorder,
+    jira_target: JiraTarget, jira_contract: ContractRecorder
 ) -> None:
-    running = sandbox if deployment is Deployment.CLOUD else sandbox_dc
-    gateway = _recorded_gateway(running.base_url, deployment, api_version, jira_contract)
+    gateway, api_version = jira_target.gateway, jira_target.api_version
     gateway.create_issue(IssueDraft("CSP", "Task", "Something to find", "d", ("csp",)))
-    running.admin.flush_index()
+    jira_target.running.admin.flush_index()
     mappings = load_mappings(Path(__file__).resolve().parents[2] / "mappings")
     rows = run_live_checks(
         gateway,
@@ -111,7 +73,7 @@ def test_check_live_keeps_the_contract(
         auth="basic",
         mappings=mappings,
         now=datetime.now(UTC),
-        deployment=deployment.value,
+        deployment=jira_target.deployment.value,
     )
     assert [r.check for r in rows if not r.ok] == []
     assert {

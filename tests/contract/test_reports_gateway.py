@@ -5,19 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from csp_jira_sync.jira.model import IssueDraft, IssueLink
 from csp_jira_sync.jira.reports_port import FilterShare
 from tests.contract.issues import unique_label
-from tests.contract.test_gateway_traffic import _recorded_gateway
-from tests.support.contract import ContractRecorder, Deployment
-
-TARGETS = pytest.mark.parametrize(
-    ("deployment", "api_version"),
-    [(Deployment.CLOUD, "2"), (Deployment.CLOUD, "3"), (Deployment.DATA_CENTER, "2")],
-    ids=["cloud-v2", "cloud-v3", "datacenter-v2"],
-)
+from tests.support.jira_target import EVERY_JIRA, JiraTarget
 
 
 def _adf(text: str) -> dict[str, Any]:
@@ -28,16 +19,9 @@ def _adf(text: str) -> dict[str, Any]:
     }
 
 
-@TARGETS
-def test_report_issue_calls_keep_the_contract(
-    deployment: Deployment,
-    api_version: str,
-    sandbox: Any,
-    sandbox_dc: Any,
-    jira_contract: ContractRecorder,
-) -> None:
-    running = sandbox if deployment is Deployment.CLOUD else sandbox_dc
-    gateway = _recorded_gateway(running.base_url, deployment, api_version, jira_contract)
+@EVERY_JIRA
+def test_report_issue_calls_keep_the_contract(jira_target: JiraTarget) -> None:
+    gateway = jira_target.gateway
     label = unique_label("report")
 
     assert "Report" in gateway.project_issue_types("CSP")
@@ -68,16 +52,9 @@ def test_report_issue_calls_keep_the_contract(
     assert gateway.linked_issue_keys(other) == {issue.key}
 
 
-@TARGETS
-def test_filter_calls_keep_the_contract(
-    deployment: Deployment,
-    api_version: str,
-    sandbox: Any,
-    sandbox_dc: Any,
-    jira_contract: ContractRecorder,
-) -> None:
-    running = sandbox if deployment is Deployment.CLOUD else sandbox_dc
-    gateway = _recorded_gateway(running.base_url, deployment, api_version, jira_contract)
+@EVERY_JIRA
+def test_filter_calls_keep_the_contract(jira_target: JiraTarget) -> None:
+    gateway = jira_target.gateway
     name = f"CSP acme open escalations {unique_label()}"
 
     assert gateway.find_filter(name) is None

@@ -6,26 +6,13 @@ import json
 import threading
 from typing import Any
 
-import jira
 import requests
 import responses
 
-from csp_jira_sync.jira.gateway import JiraGateway, read_environment_once
+from csp_jira_sync.jira.gateway import read_environment_once
 from csp_jira_sync.jira.model import IssueDraft, IssueLink, IssueRef
-from csp_jira_sync.jira.retry import RetryPolicy
-
-BASE = "https://jira.example"
-API = f"{BASE}/rest/api/2"
-
-
-def gateway() -> JiraGateway:
-    client = jira.JIRA(server=BASE, basic_auth=("u", "t"), get_server_info=False, max_retries=0)
-    return JiraGateway(
-        client,
-        server=BASE,
-        deployment="cloud",
-        policy=RetryPolicy(max_attempts=1, sleep=lambda _: None),
-    )
+from tests.support.stubbed_jira import API, BASE
+from tests.support.stubbed_jira import stubbed_gateway as gateway
 
 
 @responses.activate

@@ -6,30 +6,15 @@ from __future__ import annotations
 import threading
 import time
 
-import jira
 import pytest
 import requests
 import responses
 
 from csp_jira_sync.errors import JiraTransient
-from csp_jira_sync.jira.gateway import JiraGateway
 from csp_jira_sync.jira.pace import PaceConfig
 from csp_jira_sync.jira.pacer import Pacer, answer_of
-from csp_jira_sync.jira.retry import RetryPolicy
-
-BASE = "https://jira.example"
-API = f"{BASE}/rest/api/2"
-
-
-def gateway(pacer: Pacer) -> JiraGateway:
-    client = jira.JIRA(server=BASE, basic_auth=("u", "t"), get_server_info=False, max_retries=0)
-    return JiraGateway(
-        client,
-        server=BASE,
-        deployment="cloud",
-        policy=RetryPolicy(max_attempts=1, sleep=lambda _: None),
-        pacer=pacer,
-    )
+from tests.support.stubbed_jira import API
+from tests.support.stubbed_jira import stubbed_gateway as gateway
 
 
 @pytest.mark.parametrize(

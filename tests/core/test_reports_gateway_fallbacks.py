@@ -9,7 +9,8 @@ import responses
 
 from csp_jira_sync.errors import JiraPermanent
 from csp_jira_sync.jira.model import IssueRef
-from tests.core.test_gateway_fallbacks import API, gateway
+from tests.support.stubbed_jira import API
+from tests.support.stubbed_jira import stubbed_gateway as gateway
 
 NOT_ON_SCREEN = {
     "errorMessages": [],

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
+import jira
 import pytest
 import requests
 import responses
@@ -21,6 +23,19 @@ def answer(
     with responses.RequestsMock() as mock:
         mock.add(responses.POST, URL, status=status, headers=headers or {}, json=body)
         return requests.post(URL, timeout=1)
+
+
+def call_like_jira(method: str) -> Callable[[], object]:
+    """One call to `URL` that raises `JIRAError` for a failed answer, as the `jira` package
+    does, and returns the JSON of a good one."""
+
+    def call() -> object:
+        response = requests.request(method, URL, timeout=1)
+        if not response.ok:
+            raise jira.JIRAError(status_code=response.status_code, response=response)
+        return response.json()
+
+    return call
 
 
 def test_429_is_transient_did_not_land_and_honours_retry_after() -> None:
@@ -72,15 +87,8 @@ def test_a_create_is_not_retried_after_a_503_that_may_have_landed() -> None:
     waits: list[float] = []
     policy = RetryPolicy(max_attempts=5, sleep=waits.append)
 
-    def create() -> None:
-        import jira
-
-        response = requests.post(URL, timeout=1)
-        if not response.ok:
-            raise jira.JIRAError(status_code=response.status_code, response=response)
-
     with pytest.raises(JiraTransient) as caught:
-        policy.run("create", create, idempotent=False)
+        policy.run("create", call_like_jira("POST"), idempotent=False)
     assert caught.value.may_have_landed
     assert len(responses.calls) == 1
     assert waits == []
@@ -93,21 +101,11 @@ def test_an_idempotent_call_is_retried_after_429_waiting_at_least_retry_after() 
     waits: list[float] = []
     policy = RetryPolicy(max_attempts=5, sleep=waits.append)
 
-    def get() -> object:
-        import jira
-
-        response = requests.get(URL, timeout=1)
-        if not response.ok:
-            raise jira.JIRAError(status_code=response.status_code, response=response)
-        return response.json()
-
-    assert policy.run("get", get, idempotent=True) == {"ok": True}
+    assert policy.run("get", call_like_jira("GET"), idempotent=True) == {"ok": True}
     assert len(waits) == 1 and waits[0] >= 3
 
 
 def test_the_error_text_never_contains_the_authorization_header() -> None:
-    import jira
-
     response = answer(500)
     response.request.headers["Authorization"] = "Basic c2VjcmV0LXRva2Vu"
     policy = RetryPolicy(max_attempts=1, sleep=lambda _: None)

@@ -27,11 +27,11 @@ def store_with(tmp_path: Path, *items: object) -> Store:
     return store
 
 
-def worker(store: Store, handler: object, lanes: int) -> Worker:
+def worker(store: Store, handler: object, lanes: int, batch: int = WorkerConfig.batch) -> Worker:
     return Worker(
         store,
         {"escalation": handler},  # type: ignore[dict-item]
-        WorkerConfig(lanes=lanes),
+        WorkerConfig(lanes=lanes, batch=batch),
         clock=lambda: T0 + timedelta(hours=1),
     )
 
@@ -49,30 +49,25 @@ def test_rows_are_grouped_by_subject_in_order_oldest_subject_first(tmp_path: Pat
     assert [[row.event_id for row in lane] for lane in lanes] == [["a1", "a2"], ["b1"], ["r1"]]
 
 
-def test_different_subjects_are_delivered_at_the_same_time(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("lanes", "wait", "outcomes"),
+    [(2, 10.0, {"applied": 2}), (1, 0.2, {"error": 2})],
+    ids=["two-lanes-at-the-same-time", "one-lane-one-after-the-other"],
+)
+def test_different_subjects_are_delivered_side_by_side_only_on_more_than_one_lane(
+    tmp_path: Path, lanes: int, wait: float, outcomes: dict[str, int]
+) -> None:
     store = store_with(tmp_path, item("a", subject="A"), item("b", subject="B", minutes=1))
     # Each handler waits until the other subject's handler has started: possible only when
-    # the two run side by side (one lane would break the barrier after its timeout).
-    both = threading.Barrier(2, timeout=10)
+    # the two run side by side (one lane breaks the barrier after its timeout, and both fail).
+    both = threading.Barrier(2, timeout=wait)
 
     def handler(row: InboxRow) -> str:
         both.wait()
         return "applied"
 
-    report = worker(store, handler, lanes=2).run_once()
-    assert report.outcomes == {"applied": 2}
-
-
-def test_one_lane_delivers_one_subject_after_the_other(tmp_path: Path) -> None:
-    store = store_with(tmp_path, item("a", subject="A"), item("b", subject="B", minutes=1))
-    both = threading.Barrier(2, timeout=0.2)
-
-    def handler(row: InboxRow) -> str:
-        both.wait()
-        return "applied"
-
-    report = worker(store, handler, lanes=1).run_once()
-    assert report.outcomes["applied"] == 0 and report.outcomes["error"] == 2
+    report = worker(store, handler, lanes=lanes).run_once()
+    assert report.outcomes == outcomes
 
 
 def test_each_subjects_events_reach_the_handler_in_order_on_many_lanes(tmp_path: Path) -> None:
@@ -157,15 +152,6 @@ def test_the_lanes_outnumber_the_call_slots_by_half_so_none_stands_empty() -> No
     assert [lanes_for(slots) for slots in (1, 2, 6, 16)] == [2, 3, 9, 24]
 
 
-def batched_worker(store: Store, handler: object, lanes: int, batch: int) -> Worker:
-    return Worker(
-        store,
-        {"escalation": handler},  # type: ignore[dict-item]
-        WorkerConfig(lanes=lanes, batch=batch),
-        clock=lambda: T0 + timedelta(hours=1),
-    )
-
-
 def test_the_next_batch_is_claimed_while_the_last_is_still_in_hand(tmp_path: Path) -> None:
     store = store_with(tmp_path, *(item(s, subject=s, minutes=n) for n, s in enumerate("ABCD")))
     c_done = threading.Event()
@@ -179,7 +165,7 @@ def test_the_next_batch_is_claimed_while_the_last_is_still_in_hand(tmp_path: Pat
             c_done.set()
         return "applied"
 
-    report = batched_worker(store, handler, lanes=2, batch=2).run_once()
+    report = worker(store, handler, lanes=2, batch=2).run_once()
     assert report.outcomes == {"applied": 4}
 
 
@@ -207,7 +193,7 @@ def test_a_claimed_event_of_a_subject_on_a_lane_joins_that_lanes_queue_in_order(
         seen.append(row.event_id)
         return "applied"
 
-    report = batched_worker(store, handler, lanes=2, batch=2).run_once()
+    report = worker(store, handler, lanes=2, batch=2).run_once()
     # Not "waiting": a2 and a3 went after a1 on A's lane, not to a lane of their own that
     # would have found a1 unfinished.
     assert report.outcomes == {"applied": 4}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +21,37 @@ from csp_jira_sync.runtime.daemon import RunningDaemon, start_daemon
 from csp_jira_sync.settings import Settings
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never happened within {timeout:.0f} s: {what}")
+        time.sleep(0.1)
+
+
+def flaky_and_lagging(sandbox: Any, *, seed: int) -> None:
+    """Jira's index half a second behind, and a fifth of the calls failed (5xx, dropped or
+    timed out after a 1.5 s stall; half of the writes among them after they landed)."""
+    sandbox.admin.set_knobs(
+        indexLagMs=500,
+        faultRate=0.2,
+        faultKinds=["500", "502", "503", "drop", "timeout"],
+        faultAfterWrite=0.5,
+        faultStallMs=1500,
+        faultSeed=seed,
+    )
+
+
+def issues_by_ref(sandbox: Any) -> dict[str, list[dict[str, Any]]]:
+    """The sandbox's issues by reference label (`csp-ref-…`): two under one is a duplicate."""
+    by_ref: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for issue in sandbox.admin.issues():
+        for label in issue["labels"]:
+            if label.startswith("csp-ref-"):
+                by_ref[label].append(issue)
+    return by_ref
 
 
 @dataclass

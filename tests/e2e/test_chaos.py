@@ -13,7 +13,7 @@ import pytest
 
 from csp_jira_sync.config.references import event_marker, ref_label
 from csp_jira_sync.demo.stream import escalation_stream
-from tests.e2e.harness import running_daemon
+from tests.e2e.harness import flaky_and_lagging, issues_by_ref, running_daemon
 
 TARGET = {"open": "To Do", "acknowledged": "In Progress", "resolved": "Done"}
 
@@ -23,14 +23,7 @@ def test_a_flaky_lagging_jira_still_gets_everything_exactly_once(
     sandbox: Any, tmp_path: Path, fault_seed: int
 ) -> None:
     stream = escalation_stream(["acme", "globex", "initech", "umbrella"], escalations=25, seed=3)
-    sandbox.admin.set_knobs(
-        indexLagMs=500,
-        faultRate=0.2,
-        faultKinds=["500", "502", "503", "drop", "timeout"],
-        faultAfterWrite=0.5,
-        faultStallMs=1500,
-        faultSeed=fault_seed,
-    )
+    flaky_and_lagging(sandbox, seed=fault_seed)
     with running_daemon(
         sandbox.base_url, tmp_path, jira_timeout_seconds=1.0, jira_max_attempts=3
     ) as daemon:
@@ -42,12 +35,7 @@ def test_a_flaky_lagging_jira_still_gets_everything_exactly_once(
     sandbox.admin.set_knobs(faultRate=0.0, indexLagMs=0)
     assert sum(injected.values()) >= 15, injected  # the faults really happened
 
-    issues = sandbox.admin.issues()
-    by_ref: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for issue in issues:
-        for label in issue["labels"]:
-            if label.startswith("csp-ref-"):
-                by_ref[label].append(issue)
+    by_ref = issues_by_ref(sandbox)
     assert all(len(found) == 1 for found in by_ref.values()), "a duplicate issue"
 
     events: dict[str, list[dict[str, Any]]] = defaultdict(list)

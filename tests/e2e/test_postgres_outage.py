@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -23,18 +23,10 @@ from csp_jira_sync.config.references import ref_label
 from csp_jira_sync.demo.run import new_webhook_secret, signed_post
 from csp_jira_sync.runtime.daemon import free_port
 from csp_jira_sync.store import Store
-from tests.e2e.harness import T0, noc_event
+from tests.e2e.harness import T0, noc_event, wait_for
 from tests.support.postgres_cluster import PostgresCluster
 
 CLI = Path(sys.executable).parent / "csp-jira-sync"
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened within {timeout:.0f} s: {what}")
-        time.sleep(0.1)
 
 
 @contextmanager

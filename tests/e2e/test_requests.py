@@ -89,30 +89,27 @@ def test_a_request_from_someone_not_authorized_is_raised_flagged_with_a_comment_
     assert "tom.hale@acme-logistics.example" in comment.body
 
 
-def test_hands_on_support_is_raised_as_out_of_scope_never_as_an_activity(daemon: Daemon) -> None:
-    daemon.post(
-        request(
+@pytest.mark.parametrize(
+    ("ref", "subject", "body", "label"),
+    [
+        (
             "REQ-1003",
             "Please reboot web01",
             "Our VM web01 in VA1 is hung, can someone reboot it asap?",
+            "csp-out-of-scope",
         ),
-        path="/webhooks/requests",
-    )
+        ("REQ-1004", "Following up", "Hi, any news on this? Thanks, Tom", "csp-triage"),
+    ],
+    ids=["hands-on-support-is-out-of-scope", "no-clear-answer-is-for-triage"],
+)
+def test_a_request_that_is_no_csp_activity_is_raised_with_its_label_and_never_an_activity(
+    daemon: Daemon, ref: str, subject: str, body: str, label: str
+) -> None:
+    daemon.post(request(ref, subject, body), path="/webhooks/requests")
     daemon.drain()
-    labels = set(landed(daemon, "REQ-1003").fields.labels)
-    assert "csp-out-of-scope" in labels
-    assert not any(label.startswith("csp-act-") for label in labels)
-
-
-def test_a_request_with_no_clear_answer_is_labelled_for_triage(daemon: Daemon) -> None:
-    daemon.post(
-        request("REQ-1004", "Following up", "Hi, any news on this? Thanks, Tom"),
-        path="/webhooks/requests",
-    )
-    daemon.drain()
-    labels = set(landed(daemon, "REQ-1004").fields.labels)
-    assert "csp-triage" in labels
-    assert not any(label.startswith("csp-act-") for label in labels)
+    labels = set(landed(daemon, ref).fields.labels)
+    assert label in labels
+    assert not any(name.startswith("csp-act-") for name in labels)
 
 
 def test_an_unknown_customer_is_rejected_with_a_4xx_and_nothing_is_stored(daemon: Daemon) -> None:

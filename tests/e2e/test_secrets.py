@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from csp_jira_sync.cli import app as cli
+from csp_jira_sync.store import Store
 from csp_jira_sync.store.schema import inbox
 from tests.e2e.harness import noc_event, running_daemon
 
@@ -198,6 +199,17 @@ def test_the_command_table_covers_every_command() -> None:
 # -- serve: the daemon, its answers and /metrics ---------------------------------------------
 
 
+def stored_errors(store: Store, timeout: float = 10.0) -> list[str]:
+    """The inbox's stored errors, as soon as there are any (none after `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    stored: list[str] = []
+    while time.monotonic() < deadline and not stored:
+        with store.engine.connect() as conn:
+            stored = [e for e in conn.execute(sa.select(inbox.c.last_error)).scalars() if e]
+        time.sleep(0.05)
+    return stored
+
+
 def test_a_rejected_token_is_retried_and_appears_in_no_log_or_stored_error(
     sandbox: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -207,12 +219,7 @@ def test_a_rejected_token_is_retried_and_appears_in_no_log_or_stored_error(
     with running_daemon(sandbox.base_url, tmp_path, jira_token=SecretStr(token)) as daemon:
         secrets.append(daemon.secret)
         assert daemon.post(noc_event("s1")).status_code == 202
-        deadline = time.monotonic() + 10
-        stored: list[str] = []
-        while time.monotonic() < deadline and not stored:
-            with daemon.app.store.engine.connect() as conn:
-                stored = [e for e in conn.execute(sa.select(inbox.c.last_error)).scalars() if e]
-            time.sleep(0.05)
+        stored = stored_errors(daemon.app.store)
         assert any("401" in error for error in stored), stored
         assert daemon.app.store.depth().get("dead", 0) == 0  # a bad token dead-letters nothing
     everything = caplog.text + "\n".join(stored)
@@ -252,12 +259,7 @@ def test_serve_shows_no_secret_in_answers_metrics_or_logs_when_jira_refuses_its_
             ),
         ]
         assert [r.status_code for r in refused] == [401, 401, 401]
-        deadline = time.monotonic() + 10
-        stored: list[str] = []
-        while time.monotonic() < deadline and not stored:
-            with daemon.app.store.engine.connect() as conn:
-                stored = [e for e in conn.execute(sa.select(inbox.c.last_error)).scalars() if e]
-            time.sleep(0.05)
+        stored = stored_errors(daemon.app.store)
         assert any("401" in error for error in stored), stored
         for path in ("/metrics", "/readyz", "/healthz", "/openapi.json"):
             answers.append(requests.get(base + path, timeout=10).text)

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,21 +27,13 @@ from csp_jira_sync.demo.run import new_webhook_secret, signed_post
 from csp_jira_sync.demo.stream import escalation_stream
 from csp_jira_sync.runtime.daemon import free_port
 from csp_jira_sync.store import Store
-from tests.e2e.harness import T0, noc_event
+from tests.e2e.harness import T0, flaky_and_lagging, issues_by_ref, noc_event, wait_for
 
 pytestmark = pytest.mark.postgres
 
 CLI = Path(sys.executable).parent / "csp-jira-sync"
 TARGET = {"open": "To Do", "acknowledged": "In Progress", "resolved": "Done"}
 JOB_LOCK_SECONDS = 2.0
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened within {timeout:.0f} s: {what}")
-        time.sleep(0.1)
 
 
 @dataclass
@@ -190,15 +182,6 @@ def two_daemons(
             daemon.stop()
 
 
-def issues_by_ref(sandbox: Any) -> dict[str, list[dict[str, Any]]]:
-    by_ref: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for issue in sandbox.admin.issues():
-        for label in issue["labels"]:
-            if label.startswith("csp-ref-"):
-                by_ref[label].append(issue)
-    return by_ref
-
-
 def test_a_daemon_killed_mid_stream_loses_nothing_and_duplicates_nothing(
     sandbox: Any, postgres_database_url: str, tmp_path: Path
 ) -> None:
@@ -254,14 +237,7 @@ def test_two_daemons_on_a_flaky_lagging_jira_still_deliver_everything_exactly_on
     sandbox: Any, postgres_database_url: str, tmp_path: Path
 ) -> None:
     stream = escalation_stream(["acme", "globex", "initech", "umbrella"], escalations=12, seed=5)
-    sandbox.admin.set_knobs(
-        indexLagMs=500,
-        faultRate=0.2,
-        faultKinds=["500", "502", "503", "drop", "timeout"],
-        faultAfterWrite=0.5,
-        faultStallMs=1500,
-        faultSeed=23,
-    )
+    flaky_and_lagging(sandbox, seed=23)
     with two_daemons(
         sandbox,
         postgres_database_url,

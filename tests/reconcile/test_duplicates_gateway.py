@@ -6,26 +6,13 @@ from __future__ import annotations
 
 import json
 
-import jira
 import responses
 
-from csp_jira_sync.jira.gateway import JiraGateway
 from csp_jira_sync.jira.model import IssueRef
-from csp_jira_sync.jira.retry import RetryPolicy
+from tests.support.stubbed_jira import API
+from tests.support.stubbed_jira import stubbed_gateway as gateway
 
-BASE = "https://jira.example"
-API = f"{BASE}/rest/api/2"
 ISSUE = IssueRef("7", "CSP-7")
-
-
-def gateway() -> JiraGateway:
-    client = jira.JIRA(server=BASE, basic_auth=("u", "t"), get_server_info=False, max_retries=0)
-    return JiraGateway(
-        client,
-        server=BASE,
-        deployment="cloud",
-        policy=RetryPolicy(max_attempts=1, sleep=lambda _: None),
-    )
 
 
 def status(name: str, category: str) -> dict[str, object]:

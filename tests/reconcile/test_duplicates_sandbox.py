@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import jira
 import pytest
 
 from csp_jira_sync.config.references import ref_label
@@ -21,32 +20,16 @@ from csp_jira_sync.jira.model import IssueDraft, IssueLink, IssueRef
 from csp_jira_sync.reconcile.duplicates import DuplicateIssues
 from csp_jira_sync.reconcile.findings import Scope
 from csp_jira_sync.store import Store
-from tests.contract.test_gateway_traffic import _recorded_gateway
-from tests.support.contract import ContractRecorder, Deployment
+from tests.support.jira_target import EVERY_JIRA, JiraTarget, sandbox_gateway
 
 NOW = datetime(2026, 12, 2, 2, 30, tzinfo=UTC)
 SCOPE = Scope(since=NOW - timedelta(days=1), until=NOW + timedelta(minutes=1), dry_run=False)
 DRY = Scope(since=SCOPE.since, until=SCOPE.until, dry_run=True)
 
-DEPLOYMENTS = pytest.mark.parametrize(
-    ("deployment", "api_version"),
-    [(Deployment.CLOUD, "2"), (Deployment.CLOUD, "3"), (Deployment.DATA_CENTER, "2")],
-    ids=["cloud-v2", "cloud-v3", "datacenter-v2"],
-)
-
 
 def person_gateway(running: Any, api_version: str, name: str = "csp.alice") -> JiraGateway:
     """A gateway that acts as a person (their own token), for edits people make in Jira."""
-    client = jira.JIRA(
-        server=running.base_url,
-        basic_auth=running.credentials(name),
-        get_server_info=False,
-        max_retries=0,
-        options={"rest_api_version": api_version, "check_update": False},
-    )
-    return JiraGateway(
-        client, server=running.base_url, api_version=api_version, deployment=running.mode
-    )
+    return sandbox_gateway(running, api_version, user=name)
 
 
 def record(
@@ -72,18 +55,12 @@ def state_of(running: Any, label: str) -> list[dict[str, Any]]:
     return issues
 
 
-@DEPLOYMENTS
+@EVERY_JIRA
 def test_a_second_issue_for_one_escalation_is_linked_closed_and_its_comments_copied_once(
-    deployment: Deployment,
-    api_version: str,
-    sandbox: Any,
-    sandbox_dc: Any,
-    sqlite_store: Store,
-    jira_contract: ContractRecorder,
+    jira_target: JiraTarget, sqlite_store: Store
 ) -> None:
-    running = sandbox if deployment is Deployment.CLOUD else sandbox_dc
-    gateway = _recorded_gateway(running.base_url, deployment, api_version, jira_contract)
-    alice = person_gateway(running, api_version)
+    running, gateway = jira_target.running, jira_target.gateway
+    alice = person_gateway(running, jira_target.api_version)
     label = ref_label("escalation", "NOC-1")
     kept = raise_issue(gateway, "[NOC-1] Acme: disk full", label)
     second = raise_issue(gateway, "[NOC-1] Acme: disk full", label)

@@ -6,36 +6,23 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from csp_jira_sync.config.mappings import Mappings, load_mappings
-from csp_jira_sync.jira.gateway import JiraGateway
 from csp_jira_sync.jira.model import IssueDraft
 from csp_jira_sync.reports.filters import ensure_customer_filters, share_target, specs_for
 from csp_jira_sync.store import Store
-from tests.contract.test_gateway_traffic import _recorded_gateway
-from tests.support.contract import ContractRecorder, Deployment
+from tests.support.contract import ContractRecorder
+from tests.support.jira_target import BOTH_MODES, JiraTarget, on_jira
 
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
-
-DEPLOYMENTS = pytest.mark.parametrize(
-    "deployment", [Deployment.CLOUD, Deployment.DATA_CENTER], ids=["cloud", "datacenter"]
-)
 
 
 @pytest.fixture(scope="module")
 def mappings() -> Mappings:
     return load_mappings(MAPPINGS_DIR)
-
-
-def _gateway(
-    deployment: Deployment, sandbox: Any, sandbox_dc: Any, rec: ContractRecorder
-) -> JiraGateway:
-    running = sandbox if deployment is Deployment.CLOUD else sandbox_dc
-    return _recorded_gateway(running.base_url, deployment, "2", rec)
 
 
 def _writes(rec: ContractRecorder) -> list[tuple[str, str]]:
@@ -46,16 +33,14 @@ def _writes(rec: ContractRecorder) -> list[tuple[str, str]]:
     ]
 
 
-@DEPLOYMENTS
+@BOTH_MODES
 def test_filters_are_created_once_and_shared_once_across_runs(
-    deployment: Deployment,
-    sandbox: Any,
-    sandbox_dc: Any,
+    jira_target: JiraTarget,
     sqlite_store: Store,
     jira_contract: ContractRecorder,
     mappings: Mappings,
 ) -> None:
-    gateway = _gateway(deployment, sandbox, sandbox_dc, jira_contract)
+    gateway = jira_target.gateway
     acme = mappings.customer("acme")
     assert acme is not None
     specs = specs_for(acme, mappings, project="CSP")
@@ -72,17 +57,14 @@ def test_filters_are_created_once_and_shared_once_across_runs(
     assert all(f.shares == (share,) for f in second)
 
 
-@DEPLOYMENTS
+@BOTH_MODES
 def test_a_lost_store_finds_the_filters_by_name_and_a_changed_jql_is_updated(
-    deployment: Deployment,
-    sandbox: Any,
-    sandbox_dc: Any,
+    jira_target: JiraTarget,
     sqlite_store: Store,
     tmp_path: Path,
-    jira_contract: ContractRecorder,
     mappings: Mappings,
 ) -> None:
-    gateway = _gateway(deployment, sandbox, sandbox_dc, jira_contract)
+    gateway = jira_target.gateway
     acme = mappings.customer("acme")
     assert acme is not None
     specs = specs_for(acme, mappings, project="CSP")
@@ -100,10 +82,11 @@ def test_a_lost_store_finds_the_filters_by_name_and_a_changed_jql_is_updated(
     assert again[0].jql.endswith("created DESC")
 
 
+@on_jira("cloud-v2")
 def test_the_filters_select_the_customers_issues(
-    sandbox: Any, sqlite_store: Store, jira_contract: ContractRecorder, mappings: Mappings
+    jira_target: JiraTarget, sqlite_store: Store, mappings: Mappings
 ) -> None:
-    gateway = _gateway(Deployment.CLOUD, sandbox, None, jira_contract)
+    gateway = jira_target.gateway
     acme = mappings.customer("acme")
     globex = mappings.customer("globex")
     assert acme is not None and globex is not None

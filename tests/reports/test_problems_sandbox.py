@@ -6,9 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from csp_jira_sync.config.mappings import Mappings, load_mappings
 from csp_jira_sync.jira.gateway import JiraGateway
@@ -16,8 +13,7 @@ from csp_jira_sync.jira.model import IssueDraft
 from csp_jira_sync.reports.problem_decide import Occurrence, RecurringGroup
 from csp_jira_sync.reports.problems import ProblemPass
 from csp_jira_sync.store import Store
-from tests.contract.test_gateway_traffic import _recorded_gateway
-from tests.support.contract import ContractRecorder, Deployment
+from tests.support.jira_target import EVERY_JIRA, JiraTarget
 
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
@@ -36,21 +32,11 @@ def _group(occurrences: list[Occurrence]) -> RecurringGroup:
     )
 
 
-@pytest.mark.parametrize(
-    ("deployment", "api_version"),
-    [(Deployment.CLOUD, "2"), (Deployment.CLOUD, "3"), (Deployment.DATA_CENTER, "2")],
-    ids=["cloud-v2", "cloud-v3", "datacenter-v2"],
-)
+@EVERY_JIRA
 def test_a_recurring_problem_becomes_one_problem_linked_to_each_escalation_once(
-    deployment: Deployment,
-    api_version: str,
-    sandbox: Any,
-    sandbox_dc: Any,
-    sqlite_store: Store,
-    jira_contract: ContractRecorder,
+    jira_target: JiraTarget, sqlite_store: Store
 ) -> None:
-    running = sandbox if deployment is Deployment.CLOUD else sandbox_dc
-    gateway = _recorded_gateway(running.base_url, deployment, api_version, jira_contract)
+    gateway = jira_target.gateway
     mappings: Mappings = load_mappings(MAPPINGS_DIR)
     problems = ProblemPass(
         sqlite_store, gateway, mappings, project="CSP", now=lambda: NOW, settle=timedelta(60)

@@ -7,15 +7,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from csp_jira_sync.jira.gateway import JiraGateway
 from csp_jira_sync.jira.reports_port import SavedFilter
 from csp_jira_sync.reports.publish import ReportPublisher
 from csp_jira_sync.store import Store
-from tests.contract.test_gateway_traffic import _recorded_gateway
 from tests.reports.documents import report
-from tests.support.contract import ContractRecorder, Deployment
+from tests.support.contract import ContractRecorder
+from tests.support.jira_target import EVERY_JIRA, JiraTarget, on_jira
 
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 
@@ -39,21 +37,11 @@ def _raw_issue(gateway: JiraGateway, key: str) -> dict[str, Any]:
     return fields
 
 
-@pytest.mark.parametrize(
-    ("deployment", "api_version"),
-    [(Deployment.CLOUD, "2"), (Deployment.CLOUD, "3"), (Deployment.DATA_CENTER, "2")],
-    ids=["cloud-v2", "cloud-v3", "datacenter-v2"],
-)
+@EVERY_JIRA
 def test_a_rerun_updates_the_one_report_and_replaces_its_png_and_csv(
-    deployment: Deployment,
-    api_version: str,
-    sandbox: Any,
-    sandbox_dc: Any,
-    sqlite_store: Store,
-    jira_contract: ContractRecorder,
+    jira_target: JiraTarget, sqlite_store: Store
 ) -> None:
-    running = sandbox if deployment is Deployment.CLOUD else sandbox_dc
-    gateway = _recorded_gateway(running.base_url, deployment, api_version, jira_contract)
+    gateway = jira_target.gateway
     publisher = _publisher(sqlite_store, gateway)
     saved = SavedFilter("10500", "CSP acme: open escalations", "jql", "", (), "http://j/f/1")
 
@@ -72,7 +60,7 @@ def test_a_rerun_updates_the_one_report_and_replaces_its_png_and_csv(
         "csp-report",
         "csp-report-acme-2026-w47",
     ]
-    if api_version == "3":
+    if jira_target.api_version == "3":
         document = fields["description"]
         assert document["type"] == "doc"
         assert [node["type"] for node in document["content"]] == [
@@ -94,17 +82,18 @@ def test_a_rerun_updates_the_one_report_and_replaces_its_png_and_csv(
         "trends-acme-2026-W47.csv",
         "trends-acme-2026-W47.png",
     ]
-    with running.sandbox.state.lock:
-        stored = {a.filename: a.content for a in running.sandbox.state.attachments_by_id.values()}
+    state = jira_target.running.sandbox.state
+    with state.lock:
+        stored = {a.filename: a.content for a in state.attachments_by_id.values()}
     assert stored["trends-acme-2026-W47.csv"] == b"severity,count\nP1,3\nP2,5\n"
     assert stored["trends-acme-2026-W47.png"].endswith(bytes([2]) * 40)
 
 
+@on_jira("cloud-v2")
 def test_each_scope_and_period_gets_its_own_report(
-    sandbox: Any, sqlite_store: Store, jira_contract: ContractRecorder
+    jira_target: JiraTarget, sqlite_store: Store
 ) -> None:
-    gateway = _recorded_gateway(sandbox.base_url, Deployment.CLOUD, "2", jira_contract)
-    publisher = _publisher(sqlite_store, gateway)
+    publisher = _publisher(sqlite_store, jira_target.gateway)
     keys = {
         publisher.publish(report(scope=scope, period=period)).issue.key
         for scope in ("acme", "all")
@@ -113,10 +102,11 @@ def test_each_scope_and_period_gets_its_own_report(
     assert len(keys) == 4
 
 
+@on_jira("cloud-v3")
 def test_a_project_without_the_report_type_gets_a_task_read_from_create_metadata(
-    sandbox: Any, sqlite_store: Store, jira_contract: ContractRecorder
+    jira_target: JiraTarget, sqlite_store: Store, jira_contract: ContractRecorder
 ) -> None:
-    gateway = _recorded_gateway(sandbox.base_url, Deployment.CLOUD, "3", jira_contract)
+    gateway = jira_target.gateway
     publisher = _publisher(sqlite_store, gateway, issue_type="Service Review")
     published = publisher.publish(report())
     publisher.publish(report(period="2026-W48"))
@@ -125,13 +115,14 @@ def test_a_project_without_the_report_type_gets_a_task_read_from_create_metadata
     assert len(createmeta) == 1  # read once, not per report
 
 
+@on_jira("cloud-v2")
 def test_a_report_deleted_in_jira_by_hand_is_raised_again(
-    sandbox: Any, sqlite_store: Store, jira_contract: ContractRecorder
+    jira_target: JiraTarget, sqlite_store: Store
 ) -> None:
-    gateway = _recorded_gateway(sandbox.base_url, Deployment.CLOUD, "2", jira_contract)
+    gateway = jira_target.gateway
     publisher = _publisher(sqlite_store, gateway)
     first = publisher.publish(report(run=1)).issue
-    state = sandbox.sandbox.state
+    state = jira_target.running.sandbox.state
     with state.lock:
         state.delete_issue(state.issue(first.key))
     again = publisher.publish(report(run=2))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pytest
@@ -43,36 +44,35 @@ def _raw_exchange(receiver: RunningReceiver, head: bytes, body_parts: list[bytes
     return answer
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=str)
-def test_a_declared_length_over_the_limit_is_413_before_any_of_the_body_is_sent(
-    receiver: RunningReceiver, route: Route
-) -> None:
-    limit = receiver.settings.max_body_bytes
-    headers = route.sign(b"{}")
-    head = (
-        f"POST {route.path} HTTP/1.1\r\nHost: receiver\r\nContent-Length: {limit + 1}\r\n"
-        + "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-        + "\r\n"
-    ).encode()
-    answer = _raw_exchange(receiver, head, [])
-    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
-    assert inbox_rows(receiver.store) == 0
+def _declared_too_long(limit: int) -> tuple[str, list[bytes]]:
+    """A length over the limit, declared up front: none of the body is sent."""
+    return f"Content-Length: {limit + 1}", []
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=str)
-def test_a_chunked_body_past_the_limit_is_413_before_it_ends(
-    receiver: RunningReceiver, route: Route
-) -> None:
-    limit = receiver.settings.max_body_bytes
-    headers = route.sign(b"{}")
-    head = (
-        f"POST {route.path} HTTP/1.1\r\nHost: receiver\r\nTransfer-Encoding: chunked\r\n"
-        + "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-        + "\r\n"
-    ).encode()
+def _chunked_past_the_limit(limit: int) -> tuple[str, list[bytes]]:
+    """Chunks past the limit, and never the final 0-length chunk."""
     chunk = b" " * 65536
-    parts = [b"%x\r\n%s\r\n" % (len(chunk), chunk)] * (limit // len(chunk) + 2)
-    answer = _raw_exchange(receiver, head, parts)  # and never the final 0-length chunk
+    framed = b"%x\r\n%s\r\n" % (len(chunk), chunk)
+    return "Transfer-Encoding: chunked", [framed] * (limit // len(chunk) + 2)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+@pytest.mark.parametrize(
+    "framing",
+    [_declared_too_long, _chunked_past_the_limit],
+    ids=["declared-length-before-any-body-is-sent", "chunked-before-it-ends"],
+)
+def test_a_body_over_the_limit_is_413_before_it_is_all_sent(
+    receiver: RunningReceiver, route: Route, framing: Callable[[int], tuple[str, list[bytes]]]
+) -> None:
+    framed_by, parts = framing(receiver.settings.max_body_bytes)
+    headers = route.sign(b"{}")
+    head = (
+        f"POST {route.path} HTTP/1.1\r\nHost: receiver\r\n{framed_by}\r\n"
+        + "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        + "\r\n"
+    ).encode()
+    answer = _raw_exchange(receiver, head, parts)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert inbox_rows(receiver.store) == 0
 
