@@ -8,6 +8,8 @@ sandbox for the tests that run on several Jiras, in `tests.support.jira_target`.
 """
 
 import fcntl
+import hashlib
+import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from csp_jira_sync.classify.model import fingerprint
-from csp_jira_sync.classify.training import current_classifier, read_training_files
+from csp_jira_sync.classify.model_files import params_json
+from csp_jira_sync.classify.training import CHOSEN_PARAMS, current_classifier, read_training_files
 from csp_jira_sync.config.mappings import load_mappings
 
 pytest_plugins: list[str] = [
@@ -37,8 +40,11 @@ def shipped_model_dir() -> Iterator[Path]:
     shared by the xdist workers (and the `serve` processes tests start, through the
     environment), instead of one trained per test database."""
     catalog = load_mappings(MAPPINGS).catalog
-    data = fingerprint(read_training_files(MAPPINGS, catalog))[:16]
-    # Kept between runs (pytest's cache folder) while the training data stays the same.
+    records = fingerprint(read_training_files(MAPPINGS, catalog))
+    params = json.dumps(params_json(CHOSEN_PARAMS), sort_keys=True)
+    data = hashlib.sha256(f"{records} {params}".encode()).hexdigest()[:16]
+    # Kept between runs (pytest's cache folder) while the training data and the model's
+    # parameters stay the same.
     cache = Path(__file__).resolve().parents[1] / ".pytest_cache" / "csp-models"
     shared = cache / data
     shared.mkdir(parents=True, exist_ok=True)

@@ -307,9 +307,10 @@ def out_of_fold_margins(
     *,
     counts: TermCounts | None = None,
     pool: Executor | None = None,
+    seed: int = SEED,
 ) -> Matrix | None:
-    """Each example's margins from a model that never saw it (stratified folds, seeded);
-    None when some class has too few examples to split. The folds' fits run on `pool`
+    """Each example's margins from a model that never saw it (stratified folds, seeded by
+    `seed`); None when some class has too few examples to split. The folds' fits run on `pool`
     (`training_pool`), or here one after the other."""
     y = np.array(targets)
     folds = min(params.folds, min(Counter(targets).values()))
@@ -317,7 +318,7 @@ def out_of_fold_margins(
         return None
     counts = counts or TermCounts.of(texts, params)
     margins = np.zeros((len(texts), len(classes)))
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     pool = pool or _Here()
     # At most a few folds' matrices wait for a worker at a time: each is tens of MB.
     waiting: dict[Future[tuple[list[str], Matrix]], Matrix] = {}

@@ -16,7 +16,7 @@ import json
 import os
 import platform
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ import numpy
 import scipy
 import sklearn
 
-from csp_jira_sync.classify.model import FittedModel, Thresholds
+from csp_jira_sync.classify.model import FittedModel, ModelParams, Thresholds
 from csp_jira_sync.errors import ConfigError
 
 MODEL_FILE = "model.joblib"
@@ -44,6 +44,9 @@ class ModelInfo:
     thresholds: dict[str, Any]
     evaluation: dict[str, Any]  # cross-validated on the training data, and on the held-out sets
     sha256: str = ""
+    # The model's parameters (`model.ModelParams`, as JSON): none in a model.json written
+    # before they were recorded.
+    params: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -57,6 +60,12 @@ class SavedModel:
     @property
     def thresholds(self) -> Thresholds:
         return Thresholds(**self.info.thresholds)
+
+
+def params_json(params: ModelParams) -> dict[str, Any]:
+    """`params` as model.json holds them (tuples as lists), to compare with a saved model's."""
+    found: dict[str, Any] = json.loads(json.dumps(asdict(params)))
+    return found
 
 
 def libraries() -> dict[str, str]:

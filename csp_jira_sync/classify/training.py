@@ -34,6 +34,7 @@ from csp_jira_sync.classify.model_files import (
     current_version,
     libraries,
     load,
+    params_json,
     promote,
     read_info,
     save,
@@ -123,6 +124,7 @@ def train(
         libraries=libraries(),
         thresholds=asdict(thresholds),
         evaluation=evaluation,
+        params=params_json(params),
     )
     return Trained(classifier, info)
 
@@ -263,13 +265,22 @@ def retrain(
 ) -> Retrained:
     """Train on every labelled source and save the model; make it current only if it passes
     the gate (`passes_gate`) against the current one. Nothing is trained when the training data
-    is the current model's (unless `force`)."""
+    and the model's parameters are the current model's (unless `force`): a new version of the
+    code that reads requests otherwise (`CHOSEN_PARAMS`) trains once, on the same data."""
     records = combined(read_training_files(mappings_dir, catalog), corrections)
     heldout = read_heldout_files(mappings_dir, catalog)
     version = current_version(model_dir)
     old = read_info(model_dir, version) if version is not None else None
-    if old is not None and old.fingerprint == fingerprint(records) and not force:
-        return Retrained(old, None, False, "the training data has not changed")
+    unchanged = (
+        old is not None
+        and old.fingerprint == fingerprint(records)
+        and old.params == params_json(CHOSEN_PARAMS)
+    )
+    if unchanged and not force:
+        assert old is not None
+        return Retrained(
+            old, None, False, "the training data and the model's parameters have not changed"
+        )
     trained = train(
         records,
         heldout,

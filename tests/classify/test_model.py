@@ -9,6 +9,7 @@ import pytest
 
 from csp_jira_sync.classify import LabelledRequest, read_labelled
 from csp_jira_sync.classify.model import (
+    SEED,
     Features,
     ModelParams,
     TermCounts,
@@ -18,6 +19,7 @@ from csp_jira_sync.classify.model import (
     fingerprint,
     fit,
     model_text,
+    out_of_fold_margins,
 )
 from tests.classify.conftest import REQUESTS
 
@@ -143,3 +145,19 @@ def test_training_on_worker_processes_gives_the_model_training_here_gives(
     assert here.temperature == there.temperature
     assert np.array_equal(here.out_of_fold, there.out_of_fold)
     assert np.array_equal(here.estimator.coef_, there.estimator.coef_)
+
+
+def test_the_cross_validation_folds_follow_their_seed(small: tuple[LabelledRequest, ...]) -> None:
+    """The stored evaluation uses the seeded folds; `bench/cv_classify.py --seeds` draws others
+    to see how much one draw of the folds moves a figure."""
+    params = replace(ModelParams(), folds=3)
+    texts = [model_text(r.subject, r.body) for r in small]
+    targets = [r.expected_activity for r in small]
+    classes = sorted(set(targets))
+    seeded = out_of_fold_margins(texts, targets, params, classes)
+    assert seeded is not None
+    same = out_of_fold_margins(texts, targets, params, classes, seed=SEED)
+    other = out_of_fold_margins(texts, targets, params, classes, seed=SEED + 1)
+    assert same is not None and other is not None
+    assert np.array_equal(seeded, same)
+    assert not np.array_equal(seeded, other)

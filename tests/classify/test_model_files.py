@@ -202,3 +202,23 @@ def test_retraining_with_corrections_gates_the_new_model_and_skips_unchanged_dat
     expected = result.new.version if result.promoted else first.version
     assert current_version(models) == expected
     assert result.promoted == passes_gate(result.new, result.old)[0]
+
+
+def test_a_model_trained_with_other_parameters_is_retrained_on_the_same_data(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    """New code that reads requests otherwise (`training.CHOSEN_PARAMS`) trains once, though the
+    labelled data has not changed: else `serve` would keep the old model until it did."""
+    mappings = small_mappings(tmp_path)
+    models = tmp_path / "models"
+    _, first = current_classifier(models, mappings, catalog, now=lambda: NOW)
+    assert first.params["ask_words"] is True
+    # As a model.json written before the parameters were recorded, or by other parameters.
+    path = models / first.version / INFO_FILE
+    saved = json.loads(path.read_text())
+    del saved["params"]
+    path.write_text(json.dumps(saved))
+    result = retrain(models, mappings, catalog, now=NOW.replace(hour=4))
+    assert result.new is not None and result.new.fingerprint == first.fingerprint
+    assert result.new.params == first.params
+    assert retrain(models, mappings, catalog, now=NOW.replace(hour=5)).new is None
