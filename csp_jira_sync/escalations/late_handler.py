@@ -116,8 +116,14 @@ class LateEvent:
     def _comment(
         self, comment: str, status: str | None, state: EscalationState, outcome: late.LateOutcome
     ) -> Finished:
+        result = self._apply(comment, status, self._record(state))
+        self._log(outcome, result)
+        return Finished("updated" if result == "applied" else result)
+
+    def _apply(self, comment: str, status: str | None, then: Then) -> str:
+        """The late event's comment and status on the current issue, once (`apply_once`)."""
         ctx, event = self.ctx, self.event
-        result = apply_once(
+        return apply_once(
             ctx.store,
             ctx.gateway,
             kind=KIND,
@@ -127,10 +133,8 @@ class LateEvent:
             comment=comment,
             status=status,
             now=ctx.clock,
-            then=self._record(state),
+            then=then,
         )
-        self._log(outcome, result)
-        return Finished("updated" if result == "applied" else result)
 
     def _split(self, outcome: late.Split, in_doubt: list[journal.MarkedEvent]) -> Finished:
         ctx, event = self.ctx, self.event
@@ -158,18 +162,7 @@ class LateEvent:
                 repair(conn, self.issue)
             result = "requeued"
         else:
-            result = apply_once(
-                ctx.store,
-                ctx.gateway,
-                kind=KIND,
-                event_id=event.event_id,
-                marker=event_marker(KIND, event.event_id),
-                issue=self.issue,
-                comment=comment_for(event, late.REPLAYED_NOTE),
-                status=outcome.status,
-                now=ctx.clock,
-                then=repair,
-            )
+            result = self._apply(comment_for(event, late.REPLAYED_NOTE), outcome.status, repair)
         self._log(outcome, result)
         return Finished("split" if result != "comment-only" else result, later_wait=ctx.clock())
 

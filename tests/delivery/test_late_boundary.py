@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from csp_jira_sync.classify import compile_rules, load_classification_rules
+from csp_jira_sync.config.events import EscalationEvent
 from csp_jira_sync.config.mappings import load_mappings
 from csp_jira_sync.config.references import event_marker, ref_label
 from csp_jira_sync.delivery import journal
@@ -36,24 +37,16 @@ class Killed(BaseException):
 
 
 def _event(event_id: str, status: str, days: int) -> InboxItem:
-    occurred = T0 + timedelta(days=days)
-    payload: dict[str, Any] = {
-        "event_id": event_id,
-        "escalation_id": "NOC-32239",
-        "customer": "acme",
-        "title": "Packet loss on VA1 edge routers",
-        "severity": "sev2",
-        "status": status,
-        "occurred_at": occurred.isoformat(),
-    }
-    return InboxItem(
-        kind="escalation",
-        source="noc",
-        event_id=event_id,
-        subject="NOC-32239",
-        customer="acme",
-        occurred_at=occurred,
-        payload=payload,
+    return InboxItem.of_escalation(
+        EscalationEvent(
+            event_id=event_id,
+            escalation_id="NOC-32239",
+            customer="acme",
+            title="Packet loss on VA1 edge routers",
+            severity="sev2",
+            status=status,
+            occurred_at=T0 + timedelta(days=days),
+        )
     )
 
 
