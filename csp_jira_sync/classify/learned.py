@@ -45,15 +45,7 @@ class LearnedClassifier:
     scorer: RequestScorer = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        model = self.model
-        scorer = RequestScorer(
-            model.features.word,
-            model.features.char,
-            model.estimator.coef_,
-            model.estimator.intercept_,
-            model.example_words,
-        )
-        object.__setattr__(self, "scorer", scorer)
+        object.__setattr__(self, "scorer", self.model.scorer())
 
     def classify(self, subject: str, body: str, catalog: Catalog) -> Classification:
         override = self.overrides.matching(subject, body)

@@ -41,6 +41,7 @@ from sklearn.svm import LinearSVC
 
 from csp_jira_sync.classify.cleaning import clean_body, clean_subject
 from csp_jira_sync.classify.dataset import OUT_OF_SCOPE, LabelledRequest
+from csp_jira_sync.classify.scoring import RequestScorer
 
 THIN_BODY_WORDS = 6
 _T = TypeVar("_T")
@@ -195,6 +196,17 @@ class FittedModel:
     def probabilities(self, texts: Sequence[str]) -> Matrix:
         margins, _, _ = self.scores(texts)
         return softmax(margins, self.temperature)
+
+    def scorer(self) -> RequestScorer:
+        """The per-request scorer of this model (numpy, without scikit-learn's per-call
+        checks; tested equal to `scores`)."""
+        return RequestScorer(
+            self.features.word,
+            self.features.char,
+            self.estimator.coef_,
+            self.estimator.intercept_,
+            self.example_words,
+        )
 
 
 def _estimator(params: ModelParams, targets: Sequence[str]) -> LinearSVC:

@@ -82,13 +82,7 @@ def test_the_closest_examples_are_the_highest_cosines_earlier_example_first_on_t
 
 def test_an_example_set_with_every_similarity_tied_returns_the_first_ones() -> None:
     model = fit(_two_class_records(), ModelParams(folds=2))
-    scorer = RequestScorer(
-        model.features.word,
-        model.features.char,
-        model.estimator.coef_,
-        model.estimator.intercept_,
-        model.example_words,
-    )
+    scorer = model.scorer()
     # Examples 0, 2, 4 and 6 are all "please call": tied, so the first two of them.
     found = scorer.closest(scorer.score("please call").words, 2)
     assert [i for i, _ in found] == [0, 2]
@@ -98,13 +92,7 @@ def test_an_example_set_with_every_similarity_tied_returns_the_first_ones() -> N
 def test_a_two_class_model_scores_both_classes_like_decision_function() -> None:
     records = _two_class_records()
     model = fit(records, ModelParams(folds=2))
-    scorer = RequestScorer(
-        model.features.word,
-        model.features.char,
-        model.estimator.coef_,
-        model.estimator.intercept_,
-        model.example_words,
-    )
+    scorer = model.scorer()
     text = "the invoice is wrong, please call"
     expected, _, _ = model.scores([text])
     np.testing.assert_allclose(scorer.score(text).margins, expected[0], atol=1e-9)
