@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,14 +25,6 @@ from csp_jira_sync.store import Store
 CLI = Path(sys.executable).parent / "csp-jira-sync"
 # Start-up is mostly imports: 2 s of CPU, and 40 s and more on a 2-core machine at load 20.
 START_TIMEOUT = 240.0
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened within {timeout:.0f} s: {what}")
-        time.sleep(0.1)
 
 
 def serve_env(jira_url: str, database_url: str, secret: str, **extra: str) -> dict[str, str]:

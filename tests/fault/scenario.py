@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.fault.daemons import CLI, Cluster, Killer, cluster, wait_for
+from tests.e2e.harness import wait_for
+from tests.fault.daemons import CLI, Cluster, Killer, cluster
 from tests.fault.senders import SendReport, send_all
 from tests.fault.snapshot import (
     Snapshot,

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from jira_sandbox.pytest_plugin import SandboxFactory
-from tests.fault.daemons import Cluster, cluster, wait_for
+from tests.e2e.harness import wait_for
+from tests.fault.daemons import Cluster, cluster
 from tests.fault.plugin import SoakSize
 from tests.fault.scenario import Row, RunStart, baseline, measure, replay, settle
 from tests.fault.stream import Delivery, mixed_stream
