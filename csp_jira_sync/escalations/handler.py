@@ -30,6 +30,16 @@ class EscalationHandler:
     def __init__(self, ctx: HandlerContext) -> None:
         self.ctx = ctx
 
+    def _recorded(self, current: IssueRef | None) -> IssueRef:
+        """The escalation's current issue; an event that needs it waits while its create is
+        not recorded yet (another lane or daemon is raising it)."""
+        if current is None:
+            raise Defer(
+                self.ctx.clock() + timedelta(seconds=2),
+                "the escalation's issue is not recorded yet",
+            )
+        return current
+
     def __call__(self, row: InboxRow) -> str | Finished:
         ctx = self.ctx
         event = EscalationEvent.model_validate(row.payload)
@@ -47,11 +57,7 @@ class EscalationHandler:
         if applied == "applied":
             return "duplicate"
         if state is not None and event.occurred_at < state.status_occurred_at:
-            if current is None:
-                raise Defer(
-                    ctx.clock() + timedelta(seconds=2), "the escalation's issue is not recorded yet"
-                )
-            return LateEvent(ctx, row, event, customer, state, current, applied)()
+            return LateEvent(ctx, row, event, customer, state, self._recorded(current), applied)()
         decision = escalation.decide(
             state,
             event,
@@ -89,11 +95,7 @@ class EscalationHandler:
             issue = created.issue
             outcome = "created" if created.new else "recovered"
         else:
-            if current is None:
-                raise Defer(
-                    ctx.clock() + timedelta(seconds=2), "the escalation's issue is not recorded yet"
-                )
-            issue = current
+            issue = self._recorded(current)
             outcome = "updated"
             follow_up = (action.comment, action.status)
         if follow_up is not None:
