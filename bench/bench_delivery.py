@@ -1,7 +1,7 @@
 """Delivery benchmark (issue 10): how fast accepted NOC events reach Jira.
 
     .venv/bin/python bench/bench_delivery.py [--events 2000] [--escalations 400] [--senders 16]
-        [--latency-ms 200] [--rate-limit 20] [--parts daemon,bridge,rate,component]
+        [--latency-ms 200] [--rate-limit 20] [--parts daemon,bridge,rate,component,hot]
 
 - daemon: the real receiver + worker (its lanes and pacer, default settings, SQLite) against a
   sandbox answering every call after `--latency-ms`;
@@ -10,7 +10,13 @@
 - rate: the daemon again, with the sandbox limiting all calls to `--rate-limit` per second
   (Jira Cloud's 429 with Retry-After and X-RateLimit-* headers);
 - component: the gateway and its pacer alone, 16 threads calling Jira as fast as they are let
-  through, under the same rate limit (the end-to-end figure is `rate`).
+  through, under the same rate limit (the end-to-end figure is `rate`);
+- hot: the daemon again, the same stream plus one busy escalation (`--hot-events` updates,
+  a flapping alarm), with the sandbox's per-issue write limit on (`--issue-write-limit`,
+  default 10 writes in 10 s: tight, so the busy issue meets it again and again). Jira's 429
+  for it (`RateLimit-Reason: jira-per-issue-on-write`) concerns that one issue: the figure is
+  how long the *other* escalations take against the `daemon` part, and the pauses it caused
+  (target: none; the busy issue waits alone).
 
 Each part gets its own sandbox, and the parts run one after the other so they do not compete
 for the machine's two cores. The sandbox, the daemon and the bridge run in their own processes
@@ -57,11 +63,17 @@ JIRA_AUTH = ("csp-sync", "csp-sync-token")
 # -- the processes ----------------------------------------------------------------------------
 
 
-def role_sandbox(latency_ms: int, rate_limit: float | None) -> None:
+def role_sandbox(
+    latency_ms: int, rate_limit: float | None, issue_write_limit: tuple[int, int] | None
+) -> None:
     from jira_sandbox.config import KnobSettings, SandboxConfig
     from jira_sandbox.server import start_sandbox
 
-    knobs = KnobSettings(latency_ms=latency_ms, rate_limit_per_s=rate_limit)
+    knobs = KnobSettings(
+        latency_ms=latency_ms,
+        rate_limit_per_s=rate_limit,
+        issue_write_limits=(issue_write_limit,) if issue_write_limit else (),
+    )
     with start_sandbox(SandboxConfig(knobs=knobs)) as sandbox:
         ready_cpu = _cpu_seconds()
         print(sandbox.base_url, flush=True)
@@ -185,12 +197,16 @@ def role_daemon(jira_url: str, database: str, breakdown: bool = False) -> None:
         sampling.set()
         metrics = requests.get(daemon.base_url + "/metrics", timeout=10).text
     with app.store.engine.connect() as connection:
-        rows = connection.execute(select(inbox.c.received_at, inbox.c.done_at, inbox.c.state)).all()
+        rows = connection.execute(
+            select(inbox.c.received_at, inbox.c.done_at, inbox.c.state, inbox.c.subject)
+        ).all()
     app.close()
     pace = {
         line.split()[0]: float(line.split()[1])
         for line in metrics.splitlines()
-        if line.startswith(("csp_jira_rate_limit", "csp_jira_concurrency_limit"))
+        if line.startswith(
+            ("csp_jira_rate_limit", "csp_jira_concurrency_limit", "csp_jira_issue_write_limited")
+        )
     }
     print(
         json.dumps(
@@ -199,6 +215,7 @@ def role_daemon(jira_url: str, database: str, breakdown: bool = False) -> None:
                     [r.received_at.timestamp(), r.done_at.timestamp() if r.done_at else None]
                     for r in rows
                 ],
+                "subjects": [r.subject for r in rows],
                 "not_done": sum(1 for r in rows if r.state != "done"),
                 "pace": pace,
                 "cpu": _cpu_seconds() - ready_cpu,
@@ -306,9 +323,17 @@ class Delivery:
     headers: dict[str, str]
 
 
-def stream(events: int, escalations: int, customers: list[str]) -> list[list[Delivery]]:
+HOT_ESCALATION = "NOC-HOT"
+HOT_LIMIT = "10/10000"
+
+
+def stream(
+    events: int, escalations: int, customers: list[str], hot_events: int = 0
+) -> list[list[Delivery]]:
     """Per sender, its deliveries in the order it sends them: each escalation's events in
-    order, the sender's escalations interleaved (an outage raises many at once)."""
+    order, the sender's escalations interleaved (an outage raises many at once). With
+    `hot_events`, one more escalation (`HOT_ESCALATION`, on the first sender) opens and then
+    gets that many updates: an alarm that flaps."""
     webhook = Webhook(SECRET)
     signed_at = datetime.now(UTC)
     base = datetime.now(UTC) - timedelta(hours=2)
@@ -339,6 +364,29 @@ def stream(events: int, escalations: int, customers: list[str]) -> list[list[Del
                 "webhook-signature": webhook.sign(message_id, signed_at, body.decode()),
             }
             made.append((k, e, Delivery(body, headers)))
+    for k in range(hot_events + 1 if hot_events else 0):
+        event = {
+            "event_id": f"bench-hot-{k:05d}",
+            "escalation_id": HOT_ESCALATION,
+            "customer": customers[0],
+            "title": "Packet loss flapping on VA1 edge routers",
+            "description": "The loss alarm clears and fires again every few seconds.",
+            "severity": "sev2",
+            "status": "open" if k == 0 else "acknowledged",
+            "service": "network",
+            "datacenter": "va1",
+            "occurred_at": (base + timedelta(seconds=k)).isoformat(),
+            "fingerprint": "edge-loss/va1",
+        }
+        body = json.dumps(event).encode()
+        message_id = f"msg_hot_{k:05d}"
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": message_id,
+            "webhook-timestamp": str(int(signed_at.timestamp())),
+            "webhook-signature": webhook.sign(message_id, signed_at, body.decode()),
+        }
+        made.append((k, 0, Delivery(body, headers)))
     made.sort(key=lambda item: (item[0], item[1]))
     return [[d for _, e, d in made if e % SENDERS == s] for s in range(SENDERS)]
 
@@ -414,15 +462,18 @@ def percentile(ordered: list[float], fraction: float) -> float:
 
 
 def run_part(
-    kind: str, args: argparse.Namespace, per_sender: list[list[Delivery]], rate: float | None
+    kind: str,
+    args: argparse.Namespace,
+    per_sender: list[list[Delivery]],
+    rate: float | None,
+    issue_write_limit: str | None = None,
 ) -> dict[str, Any]:
-    sandbox = (
-        Process("--role", "sandbox", "--latency-ms", str(args.latency_ms))
-        if rate is None
-        else Process(
-            "--role", "sandbox", "--latency-ms", str(args.latency_ms), "--rate-limit", str(rate)
-        )
-    )
+    knobs = ["--latency-ms", str(args.latency_ms)]
+    if rate is not None:
+        knobs += ["--rate-limit", str(rate)]
+    if issue_write_limit:
+        knobs += ["--issue-write-limit", issue_write_limit]
+    sandbox = Process("--role", "sandbox", *knobs)
     workdir = tempfile.mkdtemp(prefix="csp-bench-delivery-")
     if kind == "bridge":
         target = Process("--role", "bridge", "--jira", sandbox.url)
@@ -439,6 +490,17 @@ def run_part(
     stats = sandbox.ask("stats")
     labels = sandbox.ask("issues")
     sandbox.close()
+    hot = [
+        (a, d)
+        for (a, d), subject in zip(result["events"], result.get("subjects", []), strict=True)
+        if subject == HOT_ESCALATION
+    ]
+    if hot:
+        result["events"] = [
+            event
+            for event, subject in zip(result["events"], result["subjects"], strict=True)
+            if subject != HOT_ESCALATION
+        ]
     events = [(a, d) for a, d in result["events"] if d is not None]
     first = min(a for a, _ in result["events"])
     last = max(d for _, d in events)
@@ -465,6 +527,8 @@ def run_part(
         "cpu": result["cpu"],
         "sandbox_cpu": stats["cpu"],
         "load": load,
+        "hot": hot,
+        "issue_write_429": stats.get("injected", {}).get("issueWriteLimited", 0),
     }
 
 
@@ -538,7 +602,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=200)
     parser.add_argument("--rate-limit", type=float, default=None)
     parser.add_argument("--rate", type=float, default=20.0, help="R of the rate part")
-    parser.add_argument("--parts", default="daemon,bridge,rate,component")
+    parser.add_argument("--parts", default="daemon,bridge,rate,component,hot")
     parser.add_argument(
         "--postgres",
         metavar="URL",
@@ -547,6 +611,13 @@ def main() -> None:
         "default: $CSP_TEST_POSTGRES_URL, else SQLite",
     )
     parser.add_argument("--component-seconds", type=float, default=30.0)
+    parser.add_argument("--hot-events", type=int, default=100, help="updates of the busy one")
+    parser.add_argument(
+        "--issue-write-limit",
+        default=None,
+        metavar="WRITES/MS",
+        help=f"the per-issue write limit of the hot part (default {HOT_LIMIT}): writes per ms",
+    )
     parser.add_argument(
         "--breakdown",
         action="store_true",
@@ -557,7 +628,9 @@ def main() -> None:
     parser.add_argument("--database", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.role == "sandbox":
-        role_sandbox(args.latency_ms, args.rate_limit)
+        writes, _, window = (args.issue_write_limit or "").partition("/")
+        limit = (int(writes), int(window)) if writes and window else None
+        role_sandbox(args.latency_ms, args.rate_limit, limit)
         return
     if args.role == "daemon":
         role_daemon(args.jira, args.database, args.breakdown)
@@ -601,6 +674,8 @@ def main() -> None:
             f"{100 * part['calls_429'] / max(1, part['calls']):.2f}% (target < 1%); "
             f"pauses {part['pace']}"
         )
+    if "hot" in parts:
+        hot_part(args, customers, found.get("daemon"))
     if "component" in parts:
         comp = component(args, args.rate, args.component_seconds)
         rate = comp["ok"] / comp["seconds"]
@@ -609,6 +684,39 @@ def main() -> None:
             f"{rate / args.rate:.2f} R, 429s {comp['calls_429']} of {comp['calls']} = "
             f"{100 * comp['calls_429'] / max(1, comp['calls']):.2f}%"
         )
+
+
+def hot_part(args: argparse.Namespace, customers: list[str], plain: dict[str, Any] | None) -> None:
+    per_sender = stream(args.events, args.escalations, customers, hot_events=args.hot_events)
+    limit = args.issue_write_limit or HOT_LIMIT
+    part = run_part("daemon", args, per_sender, None, issue_write_limit=limit)
+    writes, _, window = limit.partition("/")
+    print(
+        f"with one busy escalation ({args.hot_events} updates) under a per-issue write limit of "
+        f"{writes} writes in {int(window) / 1000:g} s; the other escalations:"
+    )
+    show(part)
+    hot = part["hot"]
+    hot_done = [d for _, d in hot if d is not None]
+    first = min(a for a, _ in hot)
+    pace = part["pace"]
+    print(
+        f"  the busy one: {len(hot_done)}/{len(hot)} events in Jira, the last "
+        f"{max(hot_done) - first:.1f} s after its first was accepted; Jira's per-issue 429s "
+        f"{part['issue_write_429']}, read by the daemon "
+        f"{pace.get('csp_jira_issue_write_limited_total', 0):.0f}"
+    )
+    print(
+        f"  pauses of every call: {pace.get('csp_jira_rate_limit_pauses_total', 0):.0f} "
+        f"(target 0), concurrency limit at the end "
+        f"{pace.get('csp_jira_concurrency_limit', 0):.0f}"
+        + (
+            f"; the others took {part['seconds']:.1f} s against {plain['seconds']:.1f} s "
+            "without the busy one (daemon part above)"
+            if plain
+            else ""
+        )
+    )
 
 
 if __name__ == "__main__":

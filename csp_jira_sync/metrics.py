@@ -39,6 +39,7 @@ class DeliveryPace:
     concurrency_limit: float
     pauses: int
     paused_seconds: float
+    issue_waits: int
 
 
 class _PaceCollector(Collector):
@@ -71,6 +72,12 @@ class _PaceCollector(Collector):
             "csp_jira_rate_limit_paused_seconds",
             "Seconds every Jira call was paused for, as Jira's Retry-After asked.",
             value=pace.paused_seconds,
+        )
+        yield CounterMetricFamily(
+            "csp_jira_issue_write_limited",
+            "429s of Jira's per-issue write limit (RateLimit-Reason: jira-per-issue-on-write): "
+            "only the write to that issue waits, every other call goes on.",
+            value=pace.issue_waits,
         )
 
 

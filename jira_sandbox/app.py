@@ -122,6 +122,14 @@ class SandboxApp:
             limited = JiraApiError(429, [msg.RATE_LIMITED], headers=rate_headers)
             await error_response(limited)(scope, receive, send)
             return
+        refused = self._issue_write_refused(found, method)
+        if refused is not None:
+            sandbox.stats.record(route_name, "429", "issueWriteLimited")
+            headers = refused.headers(datetime.now(UTC))
+            await error_response(JiraApiError(429, [msg.RATE_LIMITED], headers=headers))(
+                scope, receive, send
+            )
+            return
         fault = sandbox.knobs.draw_fault()
         # A 429 is Jira's answer before it does anything: never after the write.
         after_write = (
@@ -141,6 +149,20 @@ class SandboxApp:
             response.headers[name] = value
         sandbox.stats.record(route_name, str(response.status_code))
         await response(scope, receive, send)
+
+    def _issue_write_refused(
+        self, found: RouteMatch[Handler] | None, method: str
+    ) -> RateDecision | None:
+        """The per-issue write limit's 429 for a write to an existing issue, else None."""
+        if found is None or method not in WRITE_METHODS or "issueIdOrKey" not in found.params:
+            return None
+        if not self.sandbox.knobs.settings.issue_write_limits:
+            return None
+        with self.sandbox.state.lock:
+            issue = self.sandbox.state.find_issue(found.params["issueIdOrKey"])
+        if issue is None:
+            return None
+        return self.sandbox.knobs.take_issue_write(issue.id)
 
     async def _dispatch(
         self,

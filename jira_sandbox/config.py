@@ -36,6 +36,11 @@ class KnobSettings:
       it does anything.
     - `index_lag_ms`: a created or edited issue shows in JQL search only this long after the
       write, unless the search names it in `reconcileIssues` (Cloud's read-after-write).
+    - `issue_write_limits`: Jira Cloud's per-issue write limit, as (writes, window in ms) pairs:
+      a write (POST, PUT, DELETE) under `/issue/{issueIdOrKey}` that would make one issue's
+      writes in any window more than allowed gets a 429 with `Retry-After` (when the oldest
+      write leaves the window) and `RateLimit-Reason: jira-per-issue-on-write`; nothing else
+      waits for it. Empty: off.
     """
 
     latency_ms: int = 0
@@ -47,6 +52,7 @@ class KnobSettings:
     fault_seed: int | None = None
     fault_after_write: float = 0.5
     index_lag_ms: int = 0
+    issue_write_limits: tuple[tuple[int, int], ...] = ()
 
     def problems(self) -> list[str]:
         """What is wrong with these settings, in words a user can act on."""
@@ -68,6 +74,8 @@ class KnobSettings:
             found.append("faultStallMs must be 0 or more")
         if self.index_lag_ms < 0:
             found.append("indexLagMs must be 0 or more")
+        if any(writes < 1 or window_ms < 1 for writes, window_ms in self.issue_write_limits):
+            found.append("issueWriteLimits: every limit needs writes >= 1 and windowMs >= 1")
         return found
 
 

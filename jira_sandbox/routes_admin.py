@@ -10,7 +10,8 @@ It needs no Jira authentication and is not subject to the knobs or counted in th
   with `?key=CSP-1` or `?label=x`, repeatable), and the deleted worklogs.
 - `GET|PUT /_sandbox/knobs` read or change the realism knobs (a partial JSON object with
   `latencyMs`, `rateLimitPerSecond`, `rateLimitBurst`, `faultRate`, `faultKinds`,
-  `faultStallMs`, `faultSeed`, `faultAfterWrite`, `indexLagMs`).
+  `faultStallMs`, `faultSeed`, `faultAfterWrite`, `indexLagMs`, `issueWriteLimits`: a list of
+  `{"writes": n, "windowMs": m}`).
 - `GET|PUT /_sandbox/clock` the sandbox clock; PUT `{"advanceMs": n}`, `{"freeze": true}`,
   `{"freezeAtMs": n}`, `{"freeze": false}` or `{"reset": true}`.
 - `POST /_sandbox/index/flush` make every pending write searchable now.

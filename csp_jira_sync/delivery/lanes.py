@@ -6,7 +6,11 @@ work in hand for it.
 
 Batches follow each other without a pause: the worker claims the next one while the lanes still
 work on the last (`Stream`), and a claimed event of a subject already on a lane joins that
-lane's queue.
+lane's queue. What tells the worker to claim more is how many *subjects* have events waiting,
+not how many events: a free lane can only take a new subject, so one busy escalation with a
+hundred queued updates is one subject's worth of work, not a full stream (counted in events,
+it stopped every claim while it waited out Jira's per-issue write limit, and every other
+escalation with it: bench_delivery.py's hot part).
 
 Exactly-once does not rest on the lanes: one subject never runs on two lanes at once because
 a subject gets a lane only when it has none (`Stream.add` and `Stream.next_row` decide that under
@@ -89,13 +93,15 @@ class Stream:
         self._lanes = lanes
         self._changed = threading.Condition()
         self._queues: dict[Subject, list[InboxRow]] = {}
-        self._not_started = 0
+        # Subjects whose queue holds rows not started yet.
+        self._waiting = 0
         self._running = 0
         self.result = LanesResult()
 
     @property
-    def not_started(self) -> int:
-        return self._not_started
+    def subjects_waiting(self) -> int:
+        """Subjects with claimed events not started yet (each needs a lane for them)."""
+        return self._waiting
 
     @property
     def running(self) -> int:
@@ -112,9 +118,11 @@ class Stream:
                 if queue is None:
                     self._queues[key] = [row]
                     starting.append(row)
+                    self._waiting += 1
                 else:
+                    if not queue:
+                        self._waiting += 1
                     bisect.insort(queue, row, key=_order)
-                self._not_started += 1
         return starting
 
     def next_row(self, key: Subject) -> InboxRow | None:
@@ -123,9 +131,11 @@ class Stream:
             if not queue:
                 del self._queues[key]
                 return None
-            self._not_started -= 1
-            self._changed.notify_all()
-            return queue.pop(0)
+            row = queue.pop(0)
+            if not queue:
+                self._waiting -= 1
+                self._changed.notify_all()
+            return row
 
     def start(self, key: Subject, work: LaneWork) -> None:
         """Run `work` on a lane of its own for subject `key` (in the calling thread when the
@@ -138,12 +148,12 @@ class Stream:
             self._lanes.submit(lambda: self._run(key, work))
 
     def wait(self, *, room_below: int | None) -> None:
-        """Until no lane runs, a lane ends, or (with `room_below`) fewer rows than that are
-        waiting to be started."""
+        """Until no lane runs, a lane ends, or (with `room_below`) fewer subjects than that
+        have events waiting to be started."""
         with self._changed:
             running = self._running
             while self._running and self._running >= running:
-                if room_below is not None and self._not_started < room_below:
+                if room_below is not None and self._waiting < room_below:
                     return
                 self._changed.wait()
 
@@ -164,11 +174,10 @@ class Stream:
             error = exc
         finally:
             with self._changed:
-                if not ended:
-                    # A failed or stopped lane: the rows it did not start stay claimed by
-                    # the worker, which gives them back.
-                    left = self._queues.pop(key, [])
-                    self._not_started -= len(left)
+                # A failed or stopped lane: the rows it did not start stay claimed by the
+                # worker, which gives them back.
+                if not ended and self._queues.pop(key, []):
+                    self._waiting -= 1
                 self._running -= 1
                 self.result.add(outcomes, error)
                 self._changed.notify_all()

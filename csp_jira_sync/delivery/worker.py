@@ -156,8 +156,8 @@ class Worker:
 
     def run_once(self) -> BatchReport:
         """Claim one batch of due events and process them on the lanes; returns what happened
-        to each. On several lanes, the next batch is claimed as soon as fewer events than
-        there are lanes wait to be started, and so on until nothing more is due (or `drain`'s
+        to each. On several lanes, the next batch is claimed as soon as fewer subjects than
+        there are lanes have events waiting to be started, and so on until nothing more is due (or `drain`'s
         timeout is reached): the lanes never wait for the slowest event of a batch
         (bench_delivery.py: one such barrier per batch of 200 left Jira call slots empty).
         Raises `StoreUnavailable` when the store fails; the rows claimed and not finished are
@@ -180,7 +180,7 @@ class Worker:
                     or (until is not None and self.clock() >= until)
                 ):
                     claiming = False
-                if claiming and stream.not_started < self._lanes.size:
+                if claiming and stream.subjects_waiting < self._lanes.size:
                     if not self._feed(stream, stop):
                         # Nothing more is due now: look again when a lane ends.
                         stream.wait(room_below=None)
@@ -201,11 +201,14 @@ class Worker:
         """Claim a batch and hand it to the lanes: rows of a subject already on a lane join
         its queue, the others start lanes of their own. False when nothing was due."""
         now = self.clock()
-        rows = self.store.claim(self.config.batch, now, self.config.lease)
-        if not rows:
+        claimed = self.store.claim(self.config.batch, now, self.config.lease)
+        if not claimed:
             return False
         with self._in_hand_lock:
-            for row in rows:
+            # A row still queued on one of this worker's lanes outlived its lease behind a
+            # busy subject and came back in this claim: the claim only renewed it.
+            rows = [row for row in claimed if row.id not in self._in_hand]
+            for row in claimed:
                 self._in_hand[row.id] = now + self.config.lease
         starting = stream.add(rows)
         # What each new lane waits behind, read for all of them at once: a lane that finds

@@ -21,7 +21,12 @@ spent, and says `X-RateLimit-NearLimit: true` while less than a fifth of it is l
   the refill only adds, so this alone keeps a steady stream under a burst limit without a
   429; when none are left and no call is out, one goes after `PROBE_SECONDS` to ask again;
 - `max_calls_per_second`, when set, is a token bucket over call starts, holding one second's
-  worth, so an operator can leave part of the budget to people and other apps.
+  worth, so an operator can leave part of the budget to people and other apps;
+- a 429 with `RateLimit-Reason: jira-per-issue-on-write` is Jira's per-issue write limit: it
+  says one issue has had too many writes, nothing about the budget. It only frees its slot
+  and is counted: the write to that issue waits out its `Retry-After` in its own lane (the
+  retry policy), while every other call goes on at the same pace. Read as a budget 429, one
+  busy escalation would pause every other one and halve the concurrency each time.
 """
 
 from __future__ import annotations
@@ -72,6 +77,8 @@ class Answer:
     near_limit: bool = False
     # X-RateLimit-Remaining: calls left in Jira's bucket when it answered.
     remaining: int | None = None
+    # A 429 of the per-issue write limit: only writes to that one issue have to wait.
+    issue_limited: bool = False
 
 
 GOOD = Answer()
@@ -93,6 +100,8 @@ class Pace:
     # The last X-RateLimit-Remaining Jira sent, and when (None: Jira sends none).
     remaining: int | None = None
     remaining_at: float = 0.0
+    # 429s of the per-issue write limit (no pause, no step back: see the module's notes).
+    issue_waits: int = 0
 
 
 def start(config: PaceConfig, now: float) -> Pace:
@@ -149,6 +158,8 @@ def finish(pace: Pace, config: PaceConfig, now: float, answer: Answer) -> Pace:
     stale = pace.stale_answers > 0
     if stale:
         pace = replace(pace, stale_answers=pace.stale_answers - 1)
+    if answer.issue_limited:
+        return replace(pace, issue_waits=pace.issue_waits + 1)
     if answer.throttled:
         wait = DEFAULT_PAUSE_SECONDS if answer.retry_after is None else answer.retry_after
         until = now + max(0.0, wait)

@@ -26,10 +26,18 @@ class PaceSnapshot:
     in_flight: int
     pauses: int
     paused_seconds: float
+    issue_waits: int
+
+
+ISSUE_WRITE_LIMIT = "jira-per-issue-on-write"
 
 
 def answer_of(status: int, headers: Mapping[str, str] | None) -> Answer:
     """Read one HTTP answer of Jira into what it says about the pace."""
+    reason = headers.get("RateLimit-Reason", "") if headers is not None else ""
+    if status == 429 and reason.strip().lower() == ISSUE_WRITE_LIMIT:
+        # Its X-RateLimit-* headers count that issue's writes, not the site's budget.
+        return Answer(issue_limited=True)
     near = headers is not None and headers.get("X-RateLimit-NearLimit", "").lower() == "true"
     left = headers.get("X-RateLimit-Remaining", "") if headers is not None else ""
     remaining = int(left) if left.isdigit() else None
@@ -63,7 +71,11 @@ class Pacer:
         with self._changed:
             current = self._pace
         return PaceSnapshot(
-            current.limit, current.in_flight, current.pauses, current.paused_seconds
+            current.limit,
+            current.in_flight,
+            current.pauses,
+            current.paused_seconds,
+            current.issue_waits,
         )
 
     def acquire(self) -> None:

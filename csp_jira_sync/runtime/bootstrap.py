@@ -389,6 +389,7 @@ def delivery_pace(worker: Worker, pacer: Pacer) -> DeliveryPace:
         concurrency_limit=pace.limit,
         pauses=pace.pauses,
         paused_seconds=pace.paused_seconds,
+        issue_waits=pace.issue_waits,
     )
 
 

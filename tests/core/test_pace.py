@@ -104,6 +104,15 @@ def test_the_answers_of_calls_in_flight_when_jira_throttled_do_not_halve_again()
     assert p.limit == 2.0 and p.pauses == 2
 
 
+def test_a_per_issue_write_limit_answer_frees_its_slot_and_changes_nothing_else() -> None:
+    before = Pace(limit=6.0, in_flight=3, good_streak=2, stale_answers=1)
+    after = pace.finish(before, CONFIG, 5.0, Answer(issue_limited=True))
+    assert (after.in_flight, after.issue_waits, after.stale_answers) == (2, 1, 0)
+    assert (after.limit, after.good_streak, after.paused_until, after.pauses) == (6.0, 2, 0.0, 0)
+    _, wait = pace.admit(after, CONFIG, 5.0)
+    assert wait == 0.0
+
+
 def test_the_limit_never_drops_below_the_minimum() -> None:
     p = Pace(limit=1.0, in_flight=1)
     p = pace.finish(p, CONFIG, 0.0, Answer(throttled=True, retry_after=1.0))

@@ -1,5 +1,6 @@
 """The pacer every gateway call goes through (issue 10): one shared pause for every caller
-after a 429, no more calls in flight than the limit, and Jira's headers read into the pace."""
+after a 429 (but none for the per-issue write limit's), no more calls in flight than the
+limit, and Jira's headers read into the pace."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import requests
 import responses
 
 from csp_jira_sync.errors import JiraTransient
+from csp_jira_sync.jira.model import IssueRef
 from csp_jira_sync.jira.pace import PaceConfig
 from csp_jira_sync.jira.pacer import Pacer, answer_of
 from tests.support.stubbed_jira import API
@@ -41,6 +43,40 @@ def test_jira_answers_read_into_the_pace(
         retry_after,
         near_limit,
     )
+
+
+def test_the_per_issue_write_limit_is_read_as_news_about_one_issue_not_the_budget() -> None:
+    headers = {
+        "Retry-After": "2",
+        "RateLimit-Reason": "jira-per-issue-on-write",
+        "X-RateLimit-Remaining": "0",  # that issue's writes, not the site's calls
+    }
+    answer = answer_of(429, headers)
+    assert answer.issue_limited
+    assert (answer.throttled, answer.remaining, answer.near_limit) == (False, None, False)
+    burst = answer_of(429, {**headers, "RateLimit-Reason": "jira-burst-based"})
+    assert burst.throttled and not burst.issue_limited
+
+
+@responses.activate
+def test_a_per_issue_write_limit_429_pauses_no_other_call() -> None:
+    responses.post(
+        f"{API}/issue/10001/comment",
+        status=429,
+        headers={"Retry-After": "30", "RateLimit-Reason": "jira-per-issue-on-write"},
+        json={"errorMessages": ["The request has been rate-limited."], "errors": {}},
+    )
+    pacer = Pacer(PaceConfig(max_concurrency=8))
+    with pytest.raises(JiraTransient) as raised:
+        gateway(pacer).add_comment(IssueRef("10001", "CSP-1"), "still down")
+    assert raised.value.retry_after == 30.0  # the write to CSP-1 waits, in its own lane
+    assert "jira-per-issue-on-write" in str(raised.value)
+    seen = pacer.snapshot()
+    assert (seen.limit, seen.in_flight, seen.pauses, seen.issue_waits) == (8.0, 0, 0, 1)
+    started = time.monotonic()
+    with pacer.call() as call:  # any other call starts at once
+        call.answered(200, {})
+    assert time.monotonic() - started < 1.0
 
 
 @responses.activate

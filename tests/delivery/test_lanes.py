@@ -198,3 +198,71 @@ def test_a_claimed_event_of_a_subject_on_a_lane_joins_that_lanes_queue_in_order(
     # would have found a1 unfinished.
     assert report.outcomes == {"applied": 4}
     assert [e for e in seen if e.startswith("a")] == ["a1", "a2", "a3"]
+
+
+def test_a_subject_with_many_queued_events_does_not_stop_the_claims_for_others(
+    tmp_path: Path,
+) -> None:
+    store = store_with(
+        tmp_path,
+        *(item(f"h{n}", subject="H", minutes=n) for n in range(4)),
+        item("a", subject="A", minutes=10),
+    )
+    a_done = threading.Event()
+
+    def handler(row: InboxRow) -> str:
+        if row.event_id == "h0":
+            # H's first event is held (as Jira's per-issue write limit holds a busy issue)
+            # with three more queued behind it: A, of the next batch, must still be claimed
+            # and delivered. Counting H's queued events as work in hand stopped every claim.
+            assert a_done.wait(10), "A waited behind the events queued on H's lane"
+        if row.subject == "A":
+            a_done.set()
+        return "applied"
+
+    report = worker(store, handler, lanes=2, batch=4).run_once()
+    assert report.outcomes == {"applied": 5}
+
+
+def test_an_event_reclaimed_by_its_own_worker_after_its_lease_ran_out_runs_once(
+    tmp_path: Path,
+) -> None:
+    store = store_with(
+        tmp_path,
+        item("h1", subject="H", minutes=0),
+        item("h2", subject="H", minutes=1),
+        item("b1", subject="B", minutes=2),
+    )
+    now = [T0 + timedelta(hours=1)]
+    lease = WorkerConfig.lease
+    seen: list[str] = []
+
+    def h2_lease() -> object:
+        [h2] = [r for r in store.pending_for_subject("escalation", "H") if r.event_id == "h2"]
+        return h2.claimed_until
+
+    moved = threading.Event()
+
+    def handler(row: InboxRow) -> str:
+        if row.event_id == "b1":
+            now[0] += lease + timedelta(minutes=1)  # h2, queued behind h1, outlives its lease
+            moved.set()
+        if row.event_id == "h1":
+            # Hold h1 until the worker's next claim has taken h2 again.
+            assert moved.wait(10), "B was never delivered while h1 was in hand"
+            deadline = time.monotonic() + 10
+            while h2_lease() != now[0] + lease:
+                assert time.monotonic() < deadline, "h2 was never claimed again"
+                time.sleep(0.01)
+        seen.append(row.event_id)
+        return "applied"
+
+    runner = Worker(
+        store,
+        {"escalation": handler},  # type: ignore[dict-item]
+        WorkerConfig(lanes=2, batch=2),
+        clock=lambda: now[0],
+    )
+    report = runner.run_once()
+    assert report.outcomes == {"applied": 3}
+    assert sorted(seen) == ["b1", "h1", "h2"]

@@ -12,6 +12,7 @@ import requests
 
 from csp_jira_sync.config.references import ref_label
 from tests.e2e.harness import T0, Daemon, noc_event, running_daemon
+from tests.runtime.test_delivery_metrics import scrape
 
 
 @pytest.fixture(params=["cloud", "datacenter"])
@@ -174,6 +175,30 @@ def test_jira_429s_are_waited_out_and_every_event_lands(daemon: Daemon, jira_san
     daemon.drain(timeout=60)
     jira_sandbox.admin.set_knobs(rateLimitPerSecond=None)
     assert len(daemon.issues()) == 8
+    assert daemon.app.store.depth().get("dead", 0) == 0
+
+
+def test_a_busy_escalation_under_the_per_issue_write_limit_pauses_no_other_escalation(
+    daemon: Daemon, jira_sandbox: Any
+) -> None:
+    jira_sandbox.admin.set_knobs(issueWriteLimits=[{"writes": 2, "windowMs": 1000}])
+    daemon.post(noc_event("hot-0", escalation_id="NOC-500"))
+    for n in range(1, 6):
+        later = T0 + timedelta(minutes=n)
+        daemon.post(noc_event(f"hot-{n}", "acknowledged", later, escalation_id="NOC-500"))
+    for n in range(6):
+        daemon.post(noc_event(f"calm-{n}", escalation_id=f"NOC-{510 + n}"))
+    daemon.drain(timeout=60)
+    jira_sandbox.admin.set_knobs(issueWriteLimits=[])
+    seen = scrape(daemon.running.base_url)
+    # Jira held back writes to NOC-500's issue: that issue waited, nothing else did.
+    assert seen["csp_jira_issue_write_limited_total"] >= 1
+    assert seen["csp_jira_rate_limit_pauses_total"] == 0
+    assert seen["csp_jira_concurrency_limit"] == daemon.app.settings.jira_max_concurrency
+    issues = daemon.issues()
+    assert len(issues) == 7
+    [hot] = [i for i in issues if i.fields.summary.startswith("[NOC-500]")]
+    assert len(comments(daemon, hot.key)) == 5
     assert daemon.app.store.depth().get("dead", 0) == 0
 
 

@@ -31,6 +31,29 @@ def test_rate_limit_answers_429_with_jira_clouds_headers(sandbox_factory: Sandbo
     assert running.admin.stats()["injected"] == {"rateLimited": 1}
 
 
+def test_the_per_issue_write_limit_holds_back_writes_to_that_issue_only(
+    sandbox: RunningSandbox,
+) -> None:
+    http = JiraHttp(sandbox)
+    hot, other = http.create(), http.create()
+    sandbox.admin.set_knobs(issueWriteLimits=[{"writes": 2, "windowMs": 60_000}])
+    comment = {"body": "still down"}
+    by_key = http.post(f"issue/{hot['key']}/comment", json=comment)
+    by_id = http.post(f"issue/{hot['id']}/comment", json=comment)
+    refused = http.post(f"issue/{hot['key']}/comment", json=comment)
+    assert [by_key.status_code, by_id.status_code, refused.status_code] == [201, 201, 429]
+    assert refused.headers["RateLimit-Reason"] == "jira-per-issue-on-write"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert refused.json()["errorMessages"] == [
+        "The request has been rate-limited. Please try again later."
+    ]
+    assert http.post(f"issue/{other['key']}/comment", json=comment).status_code == 201
+    assert http.get(f"issue/{hot['key']}").status_code == 200  # reads are not writes
+    assert len(http.get(f"issue/{hot['key']}/comment").json()["comments"]) == 2
+    assert sandbox.admin.stats()["injected"] == {"issueWriteLimited": 1}
+    assert sandbox.admin.knobs()["issueWriteLimits"] == [{"writes": 2, "windowMs": 60_000}]
+
+
 def test_index_lag_hides_a_new_issue_from_jql_but_not_from_reconcile_issues(
     sandbox: RunningSandbox,
 ) -> None:

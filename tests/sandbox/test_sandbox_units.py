@@ -9,7 +9,7 @@ from jira_sandbox.adf import adf_problem, adf_to_text, text_to_adf
 from jira_sandbox.config import KnobSettings, parse_rate
 from jira_sandbox.feed import ChangeFeed
 from jira_sandbox.fielddefs import SYSTEM_FIELDS
-from jira_sandbox.knobs import KnobError, TokenBucket, knobs_from_json
+from jira_sandbox.knobs import IssueWriteLimiter, KnobError, TokenBucket, knobs_from_json
 from jira_sandbox.render import select_fields
 from jira_sandbox.search_index import SearchIndex
 from jira_sandbox.timefmt import format_duration, format_ms, parse_duration
@@ -82,6 +82,26 @@ def test_token_bucket_refuses_when_empty_and_says_when_to_retry() -> None:
     assert bucket.take().allowed
 
 
+def test_the_per_issue_write_limit_counts_each_issue_in_every_window() -> None:
+    now = [0.0]
+    limiter = IssueWriteLimiter(((2, 1000), (3, 10_000)), monotonic=lambda: now[0])
+    assert limiter.take(1) is None
+    assert limiter.take(1) is None
+    refused = limiter.take(1)
+    assert refused is not None and not refused.allowed
+    assert refused.reason == "jira-per-issue-on-write"
+    assert refused.retry_after_s == 1
+    assert limiter.take(2) is None  # another issue is not held back
+    now[0] = 1.5
+    assert limiter.take(1) is None  # the 1 s window has room again: the third write
+    now[0] = 2.0
+    longer = limiter.take(1)
+    assert longer is not None and longer.limit == 3
+    assert longer.retry_after_s == 8  # the first write leaves the 10 s window at 10.0
+    now[0] = 10.0
+    assert limiter.take(1) is None
+
+
 def test_rates_are_read_per_second_or_per_minute() -> None:
     assert parse_rate("5/s") == 5.0
     assert parse_rate("120/min") == 2.0
@@ -97,6 +117,14 @@ def test_knob_updates_are_checked_and_name_the_wrong_value() -> None:
         knobs_from_json(KnobSettings(), {"faultRate": 2})
     with pytest.raises(KnobError, match="unknown knob"):
         knobs_from_json(KnobSettings(), {"lagMs": 1})
+    limits = knobs_from_json(
+        KnobSettings(), {"issueWriteLimits": [{"writes": 20, "windowMs": 2000}]}
+    )
+    assert limits.issue_write_limits == ((20, 2000),)
+    with pytest.raises(KnobError, match="issueWriteLimits must be a list like"):
+        knobs_from_json(KnobSettings(), {"issueWriteLimits": [[20, 2000]]})
+    with pytest.raises(KnobError, match="writes >= 1"):
+        knobs_from_json(KnobSettings(), {"issueWriteLimits": [{"writes": 0, "windowMs": 2000}]})
 
 
 def test_field_selection_follows_jiras_fields_parameter() -> None:
