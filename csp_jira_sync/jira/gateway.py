@@ -180,6 +180,13 @@ class JiraGateway:
             self._deployment = "cloud" if kind == "cloud" else "datacenter"
         return self._deployment
 
+    def _issue_path(self, issue: IssueRef) -> str:
+        """Where an issue is in the REST API: by id on Cloud (an id survives a move between
+        projects), by key on Data Center (a moved issue's old key still leads to it there, and
+        jira820, an independent Data Center imitation, answers 404 to an id: every update,
+        comment and transition of the main job was a dead letter against it)."""
+        return f"issue/{issue.key if self.deployment == 'datacenter' else issue.id}"
+
     def server_info(self) -> dict[str, Any]:
         info: dict[str, Any] = self._send(
             "GET", "serverInfo", operation="serverInfo", idempotent=True
@@ -301,10 +308,9 @@ class JiraGateway:
         yield from (_found(raw) for raw in issues)
 
     def get_issue(self, issue: IssueRef | str, fields: Sequence[str] = ("*all",)) -> FoundIssue:
-        ident = issue.id if isinstance(issue, IssueRef) else issue
         raw = self._send(
             "GET",
-            f"issue/{ident}",
+            self._issue_path(issue) if isinstance(issue, IssueRef) else f"issue/{issue}",
             operation="get",
             idempotent=True,
             params={"fields": ",".join(fields)},
@@ -319,7 +325,7 @@ class JiraGateway:
         if operations:
             self._send(
                 "PUT",
-                f"issue/{issue.id}",
+                self._issue_path(issue),
                 operation="edit",
                 idempotent=True,
                 body={"update": {"labels": operations}},
@@ -330,7 +336,7 @@ class JiraGateway:
     def add_comment(self, issue: IssueRef, body: str) -> None:
         self._send(
             "POST",
-            f"issue/{issue.id}/comment",
+            f"{self._issue_path(issue)}/comment",
             operation="comment",
             idempotent=False,
             body={"body": self._rich(fit_description(body))},
@@ -340,7 +346,10 @@ class JiraGateway:
         """Whether any comment on the issue contains `marker` (all pages). Used only to
         recover after a crash or an unanswered call, never on the normal path."""
         comments = self._pages(
-            f"issue/{issue.id}/comment", operation="comments", keys=("comments",), page_size=100
+            f"{self._issue_path(issue)}/comment",
+            operation="comments",
+            keys=("comments",),
+            page_size=100,
         )
         return any(marker in from_adf(c.get("body")) for c in comments)
 
@@ -352,7 +361,7 @@ class JiraGateway:
             return 0
         comments = list(
             self._pages(
-                f"issue/{issue.id}/comment",
+                f"{self._issue_path(issue)}/comment",
                 operation="comments",
                 keys=("comments",),
                 page_size=100,
@@ -367,7 +376,7 @@ class JiraGateway:
             try:
                 self._send(
                     "DELETE",
-                    f"issue/{issue.id}/comment/{comment_id}",
+                    f"{self._issue_path(issue)}/comment/{comment_id}",
                     operation="delete_comment",
                     idempotent=True,
                 )
@@ -413,7 +422,7 @@ class JiraGateway:
         learned for the next issues; None when none leads there."""
         available = self._send(
             "GET",
-            f"issue/{issue.id}/transitions",
+            f"{self._issue_path(issue)}/transitions",
             operation="transitions",
             idempotent=True,
         )
@@ -445,7 +454,7 @@ class JiraGateway:
             body["update"] = {"comment": [{"add": {"body": self._rich(fit_description(comment))}}]}
         self._send(
             "POST",
-            f"issue/{issue.id}/transitions",
+            f"{self._issue_path(issue)}/transitions",
             operation="transition",
             idempotent=False,
             body=body,
@@ -545,7 +554,7 @@ class JiraGateway:
         try:
             self._send(
                 "PUT",
-                f"issue/{issue.id}",
+                self._issue_path(issue),
                 operation="edit",
                 idempotent=True,
                 body={"fields": fields},
@@ -558,7 +567,7 @@ class JiraGateway:
             log.warning("jira.summary_not_editable issue=%s", issue.key)
             self._send(
                 "PUT",
-                f"issue/{issue.id}",
+                self._issue_path(issue),
                 operation="edit",
                 idempotent=True,
                 body={"fields": {"description": description}},
@@ -567,7 +576,11 @@ class JiraGateway:
     def _issue_field(self, issue: IssueRef, name: str) -> Any:
         """One field of the issue as Jira holds it now (one GET; None when it is absent)."""
         raw = self._send(
-            "GET", f"issue/{issue.id}", operation="get", idempotent=True, params={"fields": name}
+            "GET",
+            self._issue_path(issue),
+            operation="get",
+            idempotent=True,
+            params={"fields": name},
         )
         return (raw.get("fields") or {}).get(name)
 
@@ -582,7 +595,7 @@ class JiraGateway:
         on the next publish, but there is no reason to make one."""
         created = self._send(
             "POST",
-            f"issue/{issue.id}/attachments",
+            f"{self._issue_path(issue)}/attachments",
             operation="attach",
             idempotent=False,
             files={"file": (filename, content, media_type)},
@@ -704,7 +717,7 @@ class JiraGateway:
         never an issue people write in: alertmanager #4407)."""
         self._send(
             "PUT",
-            f"issue/{issue.id}",
+            self._issue_path(issue),
             operation="edit",
             idempotent=True,
             body={"fields": {"description": self._rich(fit_description(description))}},
@@ -715,7 +728,10 @@ class JiraGateway:
     def issue_comments(self, issue: IssueRef) -> list[IssueComment]:
         """Every comment on the issue, oldest first: one call per 100 comments."""
         comments = self._pages(
-            f"issue/{issue.id}/comment", operation="comments", keys=("comments",), page_size=100
+            f"{self._issue_path(issue)}/comment",
+            operation="comments",
+            keys=("comments",),
+            page_size=100,
         )
         return [_comment(raw) for raw in comments]
 
@@ -736,7 +752,10 @@ class JiraGateway:
         the transitions, one POST. None when no such transition is available from where the
         issue is, or its screen wants a field the daemon does not set (jiralert #118)."""
         available = self._send(
-            "GET", f"issue/{issue.id}/transitions", operation="transitions", idempotent=True
+            "GET",
+            f"{self._issue_path(issue)}/transitions",
+            operation="transitions",
+            idempotent=True,
         )
         for transition in (available or {}).get("transitions") or []:
             target = transition.get("to") or {}
