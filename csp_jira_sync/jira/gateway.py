@@ -534,13 +534,35 @@ class JiraGateway:
 
     def project_issue_types(self, project: str) -> tuple[str, ...]:
         """The issue types `project` offers on create, from the paged create metadata (Cloud:
-        `issueTypes`; Data Center: `values` with `isLast`). One call per 50 types."""
-        types = self._pages(
-            f"issue/createmeta/{project}/issuetypes",
-            operation="createmeta",
-            keys=("issueTypes", "values"),
-            page_size=50,
-        )
+        `issueTypes`; Data Center: `values` with `isLast`). One call per 50 types. Where that
+        answers 404 (Data Center before 8.4, some proxies, jira820), the older
+        `issue/createmeta?projectKeys=`, as `check --live` reads it (`checks/create_meta.py`):
+        without it every report and Problem was refused while `check --live` passed."""
+        try:
+            types = list(
+                self._pages(
+                    f"issue/createmeta/{project}/issuetypes",
+                    operation="createmeta",
+                    keys=("issueTypes", "values"),
+                    page_size=50,
+                )
+            )
+        except JiraPermanent as exc:
+            if exc.status != 404:
+                raise
+            older = self._send(
+                "GET",
+                "issue/createmeta",
+                operation="createmeta",
+                idempotent=True,
+                params={"projectKeys": project},
+            )
+            types = [
+                t
+                for p in (older or {}).get("projects") or []
+                if str(p.get("key")) == project
+                for t in p.get("issuetypes") or []
+            ]
         return tuple(str(t["name"]) for t in types)
 
     def set_summary_and_description(
