@@ -471,9 +471,20 @@ class JiraGateway:
         return self._worklog_feed("worklog/deleted", since_ms)
 
     def _worklog_feed(self, path: str, since_ms: int) -> dict[str, Any]:
-        page: dict[str, Any] = self._send(
-            "GET", path, operation="worklog_feed", idempotent=True, params={"since": since_ms}
-        )
+        try:
+            page: dict[str, Any] = self._send(
+                "GET", path, operation="worklog_feed", idempotent=True, params={"since": since_ms}
+            )
+        except JiraPermanent as exc:
+            if exc.status != 404:
+                raise
+            # jira820 (an independent Data Center 8.20 imitation) has no worklog feeds: say
+            # which call is missing, not only "404", so the operator knows what to look at.
+            raise JiraPermanent(
+                f"{exc} (GET /rest/api/{self._api}/{path}: this Jira has no worklog change "
+                "feed, so the allowance ledger cannot be read)",
+                status=404,
+            ) from None
         return page
 
     def worklogs_by_ids(self, ids: Sequence[int]) -> list[dict[str, Any]]:

@@ -265,5 +265,9 @@ def test_sync_names_the_jobs_jira820_cannot_serve_and_still_works_off_the_queue(
     assert result.exit_code == 1
     assert set(outcome["failed"]) == {"triage", "allowance", "allowance-recompute"}
     assert "500" in outcome["jobs"]["triage"]["error"]
-    assert "404" in outcome["jobs"]["allowance"]["error"]
+    for job in ("allowance", "allowance-recompute"):
+        assert (
+            "GET /rest/api/2/worklog/updated: this Jira has no worklog change feed"
+            in (outcome["jobs"][job]["error"])
+        )
     assert outcome["jobs"]["queue"]["ok"]
