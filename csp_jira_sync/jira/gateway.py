@@ -242,7 +242,28 @@ class JiraGateway:
                     # second issue. Logged for the nightly reconciliation to repair.
                     log.warning("jira.link_failed issue=%s error=%s", ref.key, link_error)
             return ref
-        return IssueRef(id=str(created["id"]), key=str(created["key"]))
+        ref = IssueRef(id=str(created["id"]), key=str(created["key"]))
+        if draft.links:
+            self._link_what_the_create_dropped(ref, draft.links)
+        return ref
+
+    def _link_what_the_create_dropped(self, ref: IssueRef, links: Sequence[IssueLink]) -> None:
+        """Jira applies a create's `update.issuelinks` or refuses the create; jira820 (an
+        independent Data Center imitation) answers 201 and drops them, and a reopened
+        escalation's new issue lost its link to the old one without a word. One read of the
+        new issue's links (only creates that carry links: a later generation, a Problem) and
+        a second call for any missing. A failure here is logged, as in the fallback above:
+        the issue exists and must be recorded."""
+        try:
+            present = self.linked_issue_keys(ref)
+            for link in links:
+                if link.outward_issue_key not in present:
+                    log.warning(
+                        "jira.create_dropped_link issue=%s to=%s", ref.key, link.outward_issue_key
+                    )
+                    self.link(ref, link)
+        except JiraError as exc:
+            log.warning("jira.link_failed issue=%s error=%s", ref.key, exc)
 
     def _post_create(self, draft: IssueDraft, body: dict[str, Any]) -> Any:
         try:
