@@ -256,6 +256,29 @@ def test_a_trend_report_is_raised_once_as_a_task_with_its_figures_and_files(
     ]
 
 
+def test_reconcile_finds_the_served_issues_in_order_and_names_the_allowance_step_it_cannot_run(
+    daemon: Daemon,
+    jira820: str,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The nightly reconciliation after serve delivered an escalation and a request: nothing
+    deleted, duplicated, unlabelled or hidden; its allowance step cannot read the ledger (no
+    worklog change feed) and says so as the one thing that needs a person (exit 1)."""
+    delivered(daemon, noc_event("c1", "open", T0, escalation_id="NOC-823"))
+    cli_environment(jira820, tmp_path, monkeypatch)
+    result = CliRunner().invoke(cli, ["reconcile", "--format", "json"])
+    outcome = json.loads(result.stdout)
+    assert result.exit_code == 1
+    failed = {step["step"]: step["error"] for step in outcome["steps"] if not step["ok"]}
+    assert list(failed) == ["allowance"]
+    assert "this Jira has no worklog change feed" in failed["allowance"]
+    assert [f["step"] for f in outcome["findings"] if f["needs_person"]] == ["allowance"]
+    assert "1 issue(s) of source items the store still has are visible" in [
+        step["summary"] for step in outcome["steps"]
+    ]
+
+
 def test_sync_names_the_jobs_jira820_cannot_serve_and_still_works_off_the_queue(
     jira820: str,  # noqa: F811
     tmp_path: Path,
