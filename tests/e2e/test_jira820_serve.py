@@ -1,7 +1,8 @@
 """The main job through the real `serve` (receiver over HTTP, worker) against jira820, an
 independent imitation of Jira Data Center 8.20 nobody here wrote, read back through its REST
 API: one issue per escalation generation, its labels, its comments (each event's once), its
-status; a customer request raised once with its comment.
+status and links; a customer request raised once with its comment; then the CLI on the same
+store: a trend report, a Problem from three recurring escalations, `reconcile` and `sync`.
 
 jira820 takes issue keys only (404 to an id): before the gateway addressed issues by key on
 Data Center, every update, comment and transition after a create was a dead letter here.
@@ -9,7 +10,10 @@ Its gaps, each named where a test meets it:
 - `update.issuelinks` on create is answered 201 and dropped (real Jira links, or refuses the
   field with a 400 the gateway answers by linking in a second call): the gateway reads a
   linked create's links back and links what is missing;
-- no `/worklog/updated` (404) and no `worklogDate` in JQL: the allowance ledger cannot be read;
+- no `/worklog/updated` (404), and a search that does not filter by `worklogDate` (all 367
+  seeded issues answer it): the allowance ledger cannot be read;
+- only the older create metadata (`issue/createmeta?projectKeys=`; the paged one is 404);
+- no saved filters (`/filter` 404): reports are raised without their filter links;
 - a JQL date in epoch milliseconds is answered 500: the triage pass cannot search."""
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typer.testing import CliRunner
 
 from csp_jira_sync.cli import app as cli
 from csp_jira_sync.config.references import ref_label
+from csp_jira_sync.reports.filter_specs import PROBLEM_RECORD_LABEL
 from tests.cli.test_check_live_jira820 import jira820  # noqa: F401  (the fixture)
 from tests.e2e.harness import T0, Daemon, noc_event, running_daemon
 
@@ -254,6 +259,40 @@ def test_a_trend_report_is_raised_once_as_a_task_with_its_figures_and_files(
         "trends-globex-2026-11.csv",
         "trends-globex-2026-11.png",
     ]
+
+
+def test_three_recurring_escalations_raise_one_problem_linked_to_each(
+    daemon: Daemon,
+    jira820: str,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`problems.yaml`: three escalations of one recurring problem within 30 days raise one
+    Problem (here a Bug), linked to each; a second pass raises and links nothing more."""
+    at = {"customer": "initech", "title": "Disk full on backup node", "service": "storage"}
+    delivered(
+        daemon,
+        *(
+            noc_event(f"p{n}", "open", T0 + timedelta(days=n), escalation_id=f"NOC-83{n}", **at)
+            for n in range(3)
+        ),
+    )
+    escalations = {
+        labelled(jira820, ref_label("escalation", f"NOC-83{n}", 1))[0]["key"] for n in range(3)
+    }
+    cli_environment(jira820, tmp_path, monkeypatch)
+    outcomes = []
+    for _ in range(2):
+        synced = json.loads(CliRunner().invoke(cli, ["sync", "--format", "json"]).stdout)
+        outcomes.append(synced["jobs"]["problems"]["outcomes"])  # sync exits 1: triage, allowance
+    assert outcomes == [{"created": 1}, {"unchanged": 1}]
+    [problem] = labelled(jira820, PROBLEM_RECORD_LABEL)
+    assert problem["fields"]["issuetype"]["name"] == "Bug"
+    linked = [
+        link.get("outwardIssue", link.get("inwardIssue"))["key"]
+        for link in problem["fields"]["issuelinks"]
+    ]
+    assert sorted(linked) == sorted(escalations)
 
 
 def test_reconcile_finds_the_served_issues_in_order_and_names_the_allowance_step_it_cannot_run(
