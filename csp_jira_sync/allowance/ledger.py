@@ -72,6 +72,13 @@ def allowance_summaries(
     return found
 
 
+def ledger_last_read(store: Store) -> datetime | None:
+    """When the ledger last read Jira's worklogs; None when it never has (a Jira without the
+    worklog change feed, such as jira820, or no allowance pass run yet)."""
+    with store.transaction("reading when the ledger last read Jira") as conn:
+        return repo.last_read(conn)
+
+
 def explanation(
     store: Store, mappings: Mappings, *, customer: str, month: Month
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -231,6 +231,14 @@ def cursor(conn: Connection) -> int | None:
     return int(value) if value is not None else None
 
 
+def last_read(conn: Connection) -> datetime | None:
+    """When an allowance pass last read Jira's worklog changes; None if none ever has."""
+    value: datetime | None = conn.execute(
+        sa.select(cursors.c.updated_at).where(cursors.c.name == CURSOR)
+    ).scalar()
+    return value
+
+
 def move_cursor(conn: Connection, since_ms: int, now: datetime) -> None:
     _upsert(conn, cursors, [{"name": CURSOR, "value": str(since_ms), "updated_at": now}], "name")
 

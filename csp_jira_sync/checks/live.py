@@ -355,10 +355,13 @@ def check_search(calls: Calls, project: str, deployment: str, now: datetime) -> 
                    "fields": "summary"}
         )  # fmt: skip
         issues = [] if anyone.failed else list(anyone.value.get("issues", []))
+    # The gateway addresses issues by id on Cloud and by key on Data Center
+    # (`JiraGateway._issue_path`): read one issue the same way.
+    way = "id" if deployment == "cloud" else "key"
     if not issues:
         rows.append(
             LiveCheck(
-                "issues addressed by id",
+                f"issues addressed by {way}",
                 True,
                 f"not checked: no issue in project {project} to read",
                 found.call,
@@ -367,17 +370,18 @@ def check_search(calls: Calls, project: str, deployment: str, now: datetime) -> 
         )
         return rows
     first = issues[0]
-    by_id = calls.get(f"issue/{first['id']}", {"fields": "summary"})
+    ident = str(first["id"] if way == "id" else first.get("key", ""))
+    read = calls.get(f"issue/{ident}", {"fields": "summary"})
     rows.append(
         LiveCheck(
-            "issues addressed by id",
-            not by_id.failed,
-            f"{first.get('key', '')} read by its id {first['id']}"
-            if not by_id.failed
-            else f"{first.get('key', '')} cannot be read by its id {first['id']}: comments, "
-            "transitions and label edits address issues by id and would fail",
-            by_id.call,
-            by_id.said(str(by_id.value.get("key", "")) if not by_id.failed else ""),
+            f"issues addressed by {way}",
+            not read.failed,
+            f"{first.get('key', '')} read by its {way} {ident}"
+            if not read.failed
+            else f"{first.get('key', '')} cannot be read by its {way} {ident}: comments, "
+            f"transitions and label edits address issues by {way} and would fail",
+            read.call,
+            read.said(str(read.value.get("key", "")) if not read.failed else ""),
         )
     )
     return rows

@@ -13,12 +13,17 @@ from typing import Any
 
 import typer
 
-from csp_jira_sync.allowance.ledger import allowance_summaries, explanation, finance_rows
+from csp_jira_sync.allowance.ledger import (
+    allowance_summaries,
+    explanation,
+    finance_rows,
+    ledger_last_read,
+)
 from csp_jira_sync.allowance.months import Month
 from csp_jira_sync.allowance.report import FINANCE_COLUMNS, csv_row
 from csp_jira_sync.cli.app import app
 from csp_jira_sync.cli.commands_daemon import ENV_FILE, cli_settings
-from csp_jira_sync.cli.output import console, emit_json, fail, table
+from csp_jira_sync.cli.output import console, emit_json, errors, fail, table
 from csp_jira_sync.config.mappings import load_mappings
 from csp_jira_sync.errors import CspSyncError
 from csp_jira_sync.store import Store
@@ -89,10 +94,18 @@ def allowance(
         items = allowance_summaries(
             store, mappings, month=wanted, customer=customer, now=datetime.now(UTC)
         )
+        read = ledger_last_read(store)
     except CspSyncError as exc:
         raise fail(str(exc)) from None
     finally:
         store.close()
+    if read is None:
+        # Zero hours from a ledger that never read Jira look like zero hours worked (found
+        # against jira820, which has no worklog change feed): say so, beside any format.
+        errors.print(
+            "warning: the allowance ledger has never read Jira's worklogs, so these figures "
+            "count none; `csp-jira-sync sync` reads them and names what failed"
+        )
     if fmt is LedgerFormat.json:
         emit_json(items)
         return

@@ -11,11 +11,19 @@ import typer
 
 from csp_jira_sync.cli.app import app
 from csp_jira_sync.cli.commands_daemon import ENV_FILE, cli_settings
-from csp_jira_sync.cli.output import FORMAT_OPTION, Format, console, emit_json, fail, table
+from csp_jira_sync.cli.output import (
+    FORMAT_OPTION,
+    Format,
+    console,
+    emit_json,
+    errors,
+    fail,
+    table,
+)
 from csp_jira_sync.errors import CspSyncError
 from csp_jira_sync.reports.periods import PeriodError
 from csp_jira_sync.reports.render import duration, signed, to_json
-from csp_jira_sync.reports.run import TrendReport, publish_reports
+from csp_jira_sync.reports.run import Published, TrendReport, publish_reports
 
 report = typer.Typer(help="Reports raised in Jira.", no_args_is_help=True)
 app.add_typer(report, name="report")
@@ -140,13 +148,14 @@ def trends(
                                 {"filename": a.filename, "bytes": len(a.content)}
                                 for a in r.document.attachments
                             ],
-                            "issue": published[i] if published else None,
+                            "issue": published.keys[i] if published else None,
                         },
                     }
                     for i, r in enumerate(reports)
                 ],
             }
         )
+        _refused(published)
         return
     _show(reports, dry_run)
     if dry_run:
@@ -158,7 +167,18 @@ def trends(
                 ["report", "issue"],
                 [
                     (r.document.summary, key or "not raised: see the log (refused or deferred)")
-                    for r, key in zip(reports, published, strict=True)
+                    for r, key in zip(reports, published.keys, strict=True)
                 ],
             )
         )
+        _refused(published)
+
+
+def _refused(published: Published | None) -> None:
+    """Exit 1 when Jira refused a report (found against jira820, where every report was
+    refused while the command exited 0); a report another daemon is raising is no failure."""
+    if published is not None and published.refused:
+        errors.print(
+            f"error: Jira refused {published.refused} report(s); the log says why (report.refused)"
+        )
+        raise typer.Exit(1)

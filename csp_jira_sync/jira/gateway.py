@@ -180,6 +180,13 @@ class JiraGateway:
             self._deployment = "cloud" if kind == "cloud" else "datacenter"
         return self._deployment
 
+    def _issue_path(self, issue: IssueRef) -> str:
+        """Where an issue is in the REST API: by id on Cloud (an id survives a move between
+        projects), by key on Data Center (a moved issue's old key still leads to it there, and
+        jira820, an independent Data Center imitation, answers 404 to an id: every update,
+        comment and transition of the main job was a dead letter against it)."""
+        return f"issue/{issue.key if self.deployment == 'datacenter' else issue.id}"
+
     def server_info(self) -> dict[str, Any]:
         info: dict[str, Any] = self._send(
             "GET", "serverInfo", operation="serverInfo", idempotent=True
@@ -235,7 +242,28 @@ class JiraGateway:
                     # second issue. Logged for the nightly reconciliation to repair.
                     log.warning("jira.link_failed issue=%s error=%s", ref.key, link_error)
             return ref
-        return IssueRef(id=str(created["id"]), key=str(created["key"]))
+        ref = IssueRef(id=str(created["id"]), key=str(created["key"]))
+        if draft.links:
+            self._link_what_the_create_dropped(ref, draft.links)
+        return ref
+
+    def _link_what_the_create_dropped(self, ref: IssueRef, links: Sequence[IssueLink]) -> None:
+        """Jira applies a create's `update.issuelinks` or refuses the create; jira820 (an
+        independent Data Center imitation) answers 201 and drops them, and a reopened
+        escalation's new issue lost its link to the old one without a word. One read of the
+        new issue's links (only creates that carry links: a later generation, a Problem) and
+        a second call for any missing. A failure here is logged, as in the fallback above:
+        the issue exists and must be recorded."""
+        try:
+            present = self.linked_issue_keys(ref)
+            for link in links:
+                if link.outward_issue_key not in present:
+                    log.warning(
+                        "jira.create_dropped_link issue=%s to=%s", ref.key, link.outward_issue_key
+                    )
+                    self.link(ref, link)
+        except JiraError as exc:
+            log.warning("jira.link_failed issue=%s error=%s", ref.key, exc)
 
     def _post_create(self, draft: IssueDraft, body: dict[str, Any]) -> Any:
         try:
@@ -301,10 +329,9 @@ class JiraGateway:
         yield from (_found(raw) for raw in issues)
 
     def get_issue(self, issue: IssueRef | str, fields: Sequence[str] = ("*all",)) -> FoundIssue:
-        ident = issue.id if isinstance(issue, IssueRef) else issue
         raw = self._send(
             "GET",
-            f"issue/{ident}",
+            self._issue_path(issue) if isinstance(issue, IssueRef) else f"issue/{issue}",
             operation="get",
             idempotent=True,
             params={"fields": ",".join(fields)},
@@ -319,7 +346,7 @@ class JiraGateway:
         if operations:
             self._send(
                 "PUT",
-                f"issue/{issue.id}",
+                self._issue_path(issue),
                 operation="edit",
                 idempotent=True,
                 body={"update": {"labels": operations}},
@@ -330,7 +357,7 @@ class JiraGateway:
     def add_comment(self, issue: IssueRef, body: str) -> None:
         self._send(
             "POST",
-            f"issue/{issue.id}/comment",
+            f"{self._issue_path(issue)}/comment",
             operation="comment",
             idempotent=False,
             body={"body": self._rich(fit_description(body))},
@@ -340,7 +367,10 @@ class JiraGateway:
         """Whether any comment on the issue contains `marker` (all pages). Used only to
         recover after a crash or an unanswered call, never on the normal path."""
         comments = self._pages(
-            f"issue/{issue.id}/comment", operation="comments", keys=("comments",), page_size=100
+            f"{self._issue_path(issue)}/comment",
+            operation="comments",
+            keys=("comments",),
+            page_size=100,
         )
         return any(marker in from_adf(c.get("body")) for c in comments)
 
@@ -352,7 +382,7 @@ class JiraGateway:
             return 0
         comments = list(
             self._pages(
-                f"issue/{issue.id}/comment",
+                f"{self._issue_path(issue)}/comment",
                 operation="comments",
                 keys=("comments",),
                 page_size=100,
@@ -367,7 +397,7 @@ class JiraGateway:
             try:
                 self._send(
                     "DELETE",
-                    f"issue/{issue.id}/comment/{comment_id}",
+                    f"{self._issue_path(issue)}/comment/{comment_id}",
                     operation="delete_comment",
                     idempotent=True,
                 )
@@ -413,7 +443,7 @@ class JiraGateway:
         learned for the next issues; None when none leads there."""
         available = self._send(
             "GET",
-            f"issue/{issue.id}/transitions",
+            f"{self._issue_path(issue)}/transitions",
             operation="transitions",
             idempotent=True,
         )
@@ -445,7 +475,7 @@ class JiraGateway:
             body["update"] = {"comment": [{"add": {"body": self._rich(fit_description(comment))}}]}
         self._send(
             "POST",
-            f"issue/{issue.id}/transitions",
+            f"{self._issue_path(issue)}/transitions",
             operation="transition",
             idempotent=False,
             body=body,
@@ -462,9 +492,20 @@ class JiraGateway:
         return self._worklog_feed("worklog/deleted", since_ms)
 
     def _worklog_feed(self, path: str, since_ms: int) -> dict[str, Any]:
-        page: dict[str, Any] = self._send(
-            "GET", path, operation="worklog_feed", idempotent=True, params={"since": since_ms}
-        )
+        try:
+            page: dict[str, Any] = self._send(
+                "GET", path, operation="worklog_feed", idempotent=True, params={"since": since_ms}
+            )
+        except JiraPermanent as exc:
+            if exc.status != 404:
+                raise
+            # jira820 (an independent Data Center 8.20 imitation) has no worklog feeds: say
+            # which call is missing, not only "404", so the operator knows what to look at.
+            raise JiraPermanent(
+                f"{exc} (GET /rest/api/{self._api}/{path}: this Jira has no worklog change "
+                "feed, so the allowance ledger cannot be read)",
+                status=404,
+            ) from None
         return page
 
     def worklogs_by_ids(self, ids: Sequence[int]) -> list[dict[str, Any]]:
@@ -525,13 +566,35 @@ class JiraGateway:
 
     def project_issue_types(self, project: str) -> tuple[str, ...]:
         """The issue types `project` offers on create, from the paged create metadata (Cloud:
-        `issueTypes`; Data Center: `values` with `isLast`). One call per 50 types."""
-        types = self._pages(
-            f"issue/createmeta/{project}/issuetypes",
-            operation="createmeta",
-            keys=("issueTypes", "values"),
-            page_size=50,
-        )
+        `issueTypes`; Data Center: `values` with `isLast`). One call per 50 types. Where that
+        answers 404 (Data Center before 8.4, some proxies, jira820), the older
+        `issue/createmeta?projectKeys=`, as `check --live` reads it (`checks/create_meta.py`):
+        without it every report and Problem was refused while `check --live` passed."""
+        try:
+            types = list(
+                self._pages(
+                    f"issue/createmeta/{project}/issuetypes",
+                    operation="createmeta",
+                    keys=("issueTypes", "values"),
+                    page_size=50,
+                )
+            )
+        except JiraPermanent as exc:
+            if exc.status != 404:
+                raise
+            older = self._send(
+                "GET",
+                "issue/createmeta",
+                operation="createmeta",
+                idempotent=True,
+                params={"projectKeys": project},
+            )
+            types = [
+                t
+                for p in (older or {}).get("projects") or []
+                if str(p.get("key")) == project
+                for t in p.get("issuetypes") or []
+            ]
         return tuple(str(t["name"]) for t in types)
 
     def set_summary_and_description(
@@ -545,7 +608,7 @@ class JiraGateway:
         try:
             self._send(
                 "PUT",
-                f"issue/{issue.id}",
+                self._issue_path(issue),
                 operation="edit",
                 idempotent=True,
                 body={"fields": fields},
@@ -558,7 +621,7 @@ class JiraGateway:
             log.warning("jira.summary_not_editable issue=%s", issue.key)
             self._send(
                 "PUT",
-                f"issue/{issue.id}",
+                self._issue_path(issue),
                 operation="edit",
                 idempotent=True,
                 body={"fields": {"description": description}},
@@ -567,7 +630,11 @@ class JiraGateway:
     def _issue_field(self, issue: IssueRef, name: str) -> Any:
         """One field of the issue as Jira holds it now (one GET; None when it is absent)."""
         raw = self._send(
-            "GET", f"issue/{issue.id}", operation="get", idempotent=True, params={"fields": name}
+            "GET",
+            self._issue_path(issue),
+            operation="get",
+            idempotent=True,
+            params={"fields": name},
         )
         return (raw.get("fields") or {}).get(name)
 
@@ -582,7 +649,7 @@ class JiraGateway:
         on the next publish, but there is no reason to make one."""
         created = self._send(
             "POST",
-            f"issue/{issue.id}/attachments",
+            f"{self._issue_path(issue)}/attachments",
             operation="attach",
             idempotent=False,
             files={"file": (filename, content, media_type)},
@@ -704,7 +771,7 @@ class JiraGateway:
         never an issue people write in: alertmanager #4407)."""
         self._send(
             "PUT",
-            f"issue/{issue.id}",
+            self._issue_path(issue),
             operation="edit",
             idempotent=True,
             body={"fields": {"description": self._rich(fit_description(description))}},
@@ -715,7 +782,10 @@ class JiraGateway:
     def issue_comments(self, issue: IssueRef) -> list[IssueComment]:
         """Every comment on the issue, oldest first: one call per 100 comments."""
         comments = self._pages(
-            f"issue/{issue.id}/comment", operation="comments", keys=("comments",), page_size=100
+            f"{self._issue_path(issue)}/comment",
+            operation="comments",
+            keys=("comments",),
+            page_size=100,
         )
         return [_comment(raw) for raw in comments]
 
@@ -736,7 +806,10 @@ class JiraGateway:
         the transitions, one POST. None when no such transition is available from where the
         issue is, or its screen wants a field the daemon does not set (jiralert #118)."""
         available = self._send(
-            "GET", f"issue/{issue.id}/transitions", operation="transitions", idempotent=True
+            "GET",
+            f"{self._issue_path(issue)}/transitions",
+            operation="transitions",
+            idempotent=True,
         )
         for transition in (available or {}).get("transitions") or []:
             target = transition.get("to") or {}

@@ -37,7 +37,6 @@ from csp_jira_sync.reconcile.findings import Finding, Scope, clean, stopped_by_j
 from csp_jira_sync.reconcile.recorded import Recorded, batches
 from csp_jira_sync.reconcile.synced import (
     SOURCE_KINDS,
-    address,
     find_by_reference,
     recorded_in_scope,
 )
@@ -104,9 +103,6 @@ class DuplicateIssues:
     def name(self) -> str:
         return NAME
 
-    def _at(self, issue: IssueRef) -> IssueRef:
-        return address(issue, self.gateway.deployment)
-
     def _link_types(self) -> tuple[str | None, str | None]:
         """(duplicate, clone) link type names as this Jira calls them; read once per run."""
         if self._types is None:
@@ -146,7 +142,7 @@ class DuplicateIssues:
         """The issue as Jira holds it now, or None when it is gone or no longer carries the
         reference label (search results can be stale)."""
         try:
-            found = self.gateway.get_issue(self._at(issue), fields=READ_FIELDS)
+            found = self.gateway.get_issue(issue, fields=READ_FIELDS)
         except JiraPermanent as exc:
             if exc.status in (403, 404):
                 return None
@@ -162,7 +158,7 @@ class DuplicateIssues:
             clone_links=_links_of(found.fields, clone_type),
             comments=tuple(
                 Fact(c.id, c.author, c.created, c.body)
-                for c in self.gateway.issue_comments(self._at(found.ref))
+                for c in self.gateway.issue_comments(found.ref)
             ),
         )
 
@@ -222,17 +218,15 @@ class DuplicateIssues:
                     conn, entry.kind, entry.subject, entry.generation, kept, self.clock()
                 )
         for comment in plan.merge_comments:
-            self.gateway.add_comment(self._at(kept), comment)
+            self.gateway.add_comment(kept, comment)
         for duplicate in plan.duplicates:
             if duplicate.link and duplicate_type is not None:
-                self.gateway.link(self._at(duplicate.issue), IssueLink(duplicate_type, kept.key))
+                self.gateway.link(duplicate.issue, IssueLink(duplicate_type, kept.key))
             if duplicate.close:
-                moved_to = self.gateway.close_issue(
-                    self._at(duplicate.issue), comment=duplicate.pointer
-                )
+                moved_to = self.gateway.close_issue(duplicate.issue, comment=duplicate.pointer)
                 if moved_to is None:
                     if duplicate.pointer is not None:
-                        self.gateway.add_comment(self._at(duplicate.issue), duplicate.pointer)
+                        self.gateway.add_comment(duplicate.issue, duplicate.pointer)
                     unfinished.append(
                         f"{duplicate.issue.key} could not be closed (no transition to a done "
                         "status from where it is, or its screen wants a field): close it by hand"

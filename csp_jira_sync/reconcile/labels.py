@@ -31,7 +31,6 @@ from csp_jira_sync.reconcile.labels_decide import Expected, LabelRepair, decide_
 from csp_jira_sync.reconcile.recorded import Recorded, batches
 from csp_jira_sync.reconcile.synced import (
     SOURCE_KINDS,
-    address,
     find_by_reference,
     recorded_in_scope,
 )
@@ -121,8 +120,7 @@ class LabelRepairs:
         if not repair.needed:
             return None
         try:  # search results can be stale: decide again on what the issue carries now
-            at = address(issue, self.gateway.deployment)
-            fresh = self.gateway.get_issue(at, fields=("labels",))
+            fresh = self.gateway.get_issue(issue, fields=("labels",))
         except JiraPermanent as exc:
             if exc.status in (403, 404):
                 return None  # gone or hidden: the visibility step reports it
@@ -136,7 +134,7 @@ class LabelRepairs:
         found = f"{entry.source}: " + "; ".join(repair.reasons)
         if scope.dry_run:
             return Finding(NAME, issue.key, found, "would-repair", f"would edit labels: {changes}")
-        self.gateway.edit_labels(at, add=repair.add, remove=repair.remove)
+        self.gateway.edit_labels(issue, add=repair.add, remove=repair.remove)
         log.info("reconcile.labels issue=%s changes=%s", issue.key, changes)
         return Finding(NAME, issue.key, found, "repaired", f"edited labels: {changes}")
 

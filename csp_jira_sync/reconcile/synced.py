@@ -83,13 +83,6 @@ def current_recorded(store: Store, kinds: Sequence[str] = SOURCE_KINDS) -> list[
         return [_recorded(row) for row in conn.execute(query)]
 
 
-def address(issue: IssueRef, deployment: str) -> IssueRef:
-    """The reference to put in an issue's URL. The gateway addresses issues by id (it survives
-    a move between projects), which Cloud and Data Center take; jira820, an independent Data
-    Center imitation, takes keys only, so on Data Center the steps address issues by key."""
-    return issue if deployment == "cloud" else IssueRef(issue.key, issue.key)
-
-
 def labels_query(batch: Sequence[Recorded]) -> str:
     """Reference labels are `csp-ref-` and hex digits (`ref_label`), so quoting is enough."""
     labels = ", ".join(f'"{entry.ref_label}"' for entry in dict.fromkeys(batch))
@@ -124,7 +117,6 @@ __all__ = [
     "BATCH",
     "SOURCE_KINDS",
     "Recorded",
-    "address",
     "batches",
     "current_recorded",
     "find_by_reference",

@@ -24,7 +24,6 @@ from csp_jira_sync.reconcile.findings import Finding, Scope, clean
 from csp_jira_sync.reconcile.recorded import Recorded, batches
 from csp_jira_sync.reconcile.synced import (
     SOURCE_KINDS,
-    address,
     current_recorded,
     find_by_reference,
 )
@@ -134,8 +133,7 @@ class IssueVisibility:
     def _read(self, entry: Recorded) -> ReadOutcome:
         assert entry.issue is not None
         try:
-            at = address(entry.issue, self.gateway.deployment)
-            issue = self.gateway.get_issue(at, fields=("labels",))
+            issue = self.gateway.get_issue(entry.issue, fields=("labels",))
         except JiraPermanent as exc:
             if exc.status == 404:
                 return "not-found"

@@ -92,12 +92,20 @@ def trend_reports(
     return out
 
 
-def publish_reports(
-    context: ReportContext, documents: Sequence[ReportDocument]
-) -> list[str | None]:
+@dataclass(frozen=True)
+class Published:
+    """What `publish_reports` raised: the issue keys in the order of the documents (None where
+    Jira refused a report or another daemon is still raising it), and how many Jira refused."""
+
+    keys: list[str | None]
+    refused: int
+
+
+def publish_reports(context: ReportContext, documents: Sequence[ReportDocument]) -> Published:
     """Raise each document in Jira (one issue per period and scope, attachments replaced,
-    the customer's saved filters linked) and return the issue keys in the order of
-    `documents`; None where Jira refused a report or another daemon is still raising it."""
+    the customer's saved filters linked)."""
     keys: dict[str, str] = {}
-    publish_documents(context, documents, keys=keys)
-    return [keys.get(f"{d.scope}/{d.period_label}") for d in documents]
+    outcomes = publish_documents(context, documents, keys=keys)
+    return Published(
+        [keys.get(f"{d.scope}/{d.period_label}") for d in documents], outcomes["refused"]
+    )

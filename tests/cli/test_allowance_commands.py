@@ -65,6 +65,25 @@ def test_allowance_json_has_the_named_keys(ledger: None) -> None:
     assert item["excluded_by_reason"] == {"not-csp-staff": 1.0, "out-of-scope": 0.25}
 
 
+def test_allowance_warns_when_the_ledger_has_never_read_jira(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Zero hours from a ledger that never read Jira (one without the worklog change feed,
+    like jira820) must not pass for zero hours worked; the JSON on stdout keeps its shape."""
+    monkeypatch.setenv("CSP_DATABASE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
+    result = runner.invoke(app, ["allowance", "--customer", "initech", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (item,) = json.loads(result.stdout)
+    assert item["used_hours"] == 0
+    assert "the allowance ledger has never read Jira's worklogs" in " ".join(result.stderr.split())
+
+
+def test_allowance_does_not_warn_once_the_ledger_has_read_jira(ledger: None) -> None:
+    result = runner.invoke(app, ["allowance", "--month", "2026-10", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "never read" not in result.stderr
+
+
 def test_allowance_lists_every_customer_as_a_table_and_csv(ledger: None) -> None:
     table = runner.invoke(app, ["allowance", "--month", "2026-10"], env={"COLUMNS": "250"})
     assert table.exit_code == 0, table.output

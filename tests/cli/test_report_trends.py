@@ -17,8 +17,9 @@ from csp_jira_sync.allowance.months import Month
 from csp_jira_sync.cli import app
 from csp_jira_sync.config.events import EscalationEvent
 from csp_jira_sync.delivery.journal import issue_for
-from csp_jira_sync.jira.gateway import connect
-from csp_jira_sync.jira.model import IssueRef
+from csp_jira_sync.errors import JiraPermanent
+from csp_jira_sync.jira.gateway import JiraGateway, connect
+from csp_jira_sync.jira.model import IssueDraft, IssueRef
 from csp_jira_sync.reports.periods import last_complete
 from csp_jira_sync.settings import Settings
 from csp_jira_sync.store import InboxItem, Store
@@ -287,6 +288,25 @@ def test_a_report_raised_twice_is_one_issue_with_one_chart_and_one_csv(
     assert issue["key"] == key
     names = sorted(a["filename"] for a in issue["attachments"])
     assert [n.rsplit(".", 1)[1] for n in names] == ["csv", "png"]  # replaced, not added
+
+
+def test_a_report_jira_refuses_exits_1_naming_it(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Against jira820 every report was refused and the command still exited 0; a report Jira
+    refuses is now a failure of the command, in every format."""
+
+    def refuse(self: JiraGateway, draft: IssueDraft) -> IssueRef:
+        raise JiraPermanent("create: Jira answered 400: Issue type is required", status=400)
+
+    monkeypatch.setattr(JiraGateway, "create_issue", refuse)
+    args = ["report", "trends", "--for", "2026-W47", "--customer", "globex"]
+    for fmt in ("table", "json"):
+        result = runner.invoke(app, [*args, "--format", fmt])
+        assert result.exit_code == 1, result.output
+        assert "Jira refused 1 report(s)" in result.stderr
+    [report] = json.loads(result.stdout)["reports"]
+    assert report["report"]["issue"] is None
 
 
 def test_without_for_the_report_is_the_last_complete_period(env: dict[str, str]) -> None:

@@ -49,7 +49,7 @@ def jira() -> dict[str, Any]:
         ],
         "issueLinkType": {"issueLinkTypes": [{"name": "Relates"}, {"name": "Blocks"}]},
         "search": {"issues": [{"id": "10001", "key": "CSP-1"}], "total": 1},
-        "issue/10001": {"id": "10001", "key": "CSP-1"},
+        "issue/CSP-1": {"id": "10001", "key": "CSP-1"},
     }
     for t in TYPES:
         answers[f"issue/createmeta/CSP/issuetypes/{t['id']}"] = {"values": FIELDS, "isLast": True}
@@ -208,7 +208,7 @@ def test_paged_metadata_is_read_to_the_last_page(mappings: Mappings) -> None:
     assert rows["issue type Problem (problem)"].ok
 
 
-def test_the_triage_search_is_made_with_an_epoch_millisecond_date_and_an_issue_is_read_by_id(
+def test_the_triage_search_is_made_with_an_epoch_millisecond_date_and_an_issue_is_read_by_key(
     mappings: Mappings,
 ) -> None:
     reader = Reader(jira())
@@ -225,23 +225,24 @@ def test_the_triage_search_is_made_with_an_epoch_millisecond_date_and_an_issue_i
         for r in run_live_checks(reader, project="CSP", auth="basic", mappings=mappings, now=NOW)
     }
     assert rows["search with an epoch-millisecond date (triage)"].ok
-    assert rows["issues addressed by id"].ok
+    assert rows["issues addressed by key"].ok  # Data Center: the gateway addresses by key
+    assert ("issue/CSP-1", {"fields": "summary"}) in calls
     [(_, params)] = [c for c in calls if c[0] == "search"]
     since = int(datetime(2026, 11, 1, 12, 0, tzinfo=UTC).timestamp() * 1000)
     assert params is not None and f"updated >= {since}" in str(params["jql"])
 
 
-def test_a_jira_that_cannot_read_epoch_dates_or_ids_fails_those_rows(mappings: Mappings) -> None:
+def test_a_jira_that_cannot_read_epoch_dates_or_keys_fails_those_rows(mappings: Mappings) -> None:
     answers = jira()
     answers["search"] = JiraTransient("check: Jira answered 500", status=500)
-    del answers["issue/10001"]
+    del answers["issue/CSP-1"]
     rows = run(answers, mappings)
     assert not rows["search with an epoch-millisecond date (triage)"].ok
-    assert rows["issues addressed by id"].ok  # nothing found to read: not checked
+    assert rows["issues addressed by key"].ok  # nothing found to read: not checked
     answers["search"] = {"issues": [{"id": "10001", "key": "CSP-1"}], "total": 1}
     rows = run(answers, mappings)
-    assert not rows["issues addressed by id"].ok
-    assert "CSP-1 cannot be read by its id 10001" in rows["issues addressed by id"].detail
+    assert not rows["issues addressed by key"].ok
+    assert "CSP-1 cannot be read by its key CSP-1" in rows["issues addressed by key"].detail
 
 
 def test_a_status_only_another_issue_types_workflow_has_does_not_count(
