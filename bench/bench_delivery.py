@@ -524,7 +524,9 @@ def run_part(
     sandbox.close()
     hot = [
         (a, d)
-        for (a, d), subject in zip(result["events"], result.get("subjects", []), strict=True)
+        for (a, d), subject in zip(
+            result["events"], result.get("subjects") or [None] * len(result["events"]), strict=True
+        )
         if subject == HOT_ESCALATION
     ]
     if hot:
