@@ -1,7 +1,7 @@
 """Delivery benchmark (issue 10): how fast accepted NOC events reach Jira.
 
     .venv/bin/python bench/bench_delivery.py [--events 2000] [--escalations 400] [--senders 16]
-        [--latency-ms 200] [--rate-limit 20] [--parts daemon,bridge,rate,component,hot]
+        [--latency-ms 200] [--rate-limit 20] [--parts daemon,bridge,rate,component,daemons,hot]
 
 - daemon: the real receiver + worker (its lanes and pacer, default settings, SQLite) against a
   sandbox answering every call after `--latency-ms`;
@@ -11,6 +11,9 @@
   (Jira Cloud's 429 with Retry-After and X-RateLimit-* headers);
 - component: the gateway and its pacer alone, 16 threads calling Jira as fast as they are let
   through, under the same rate limit (the end-to-end figure is `rate`);
+- daemons: `--daemons` (2) daemons, each its own process, sharing one PostgreSQL (`--postgres`,
+  or run under scripts/with-postgres; skipped without), the senders spread over them: the
+  time against the `daemon` part (on the same PostgreSQL then), and the duplicates (0);
 - hot: the daemon again, the same stream plus one busy escalation (`--hot-events` updates,
   a flapping alarm), with the sandbox's per-issue write limit on (`--issue-write-limit`,
   default 10 writes in 10 s: tight, so the busy issue meets it again and again). Jira's 429
@@ -394,13 +397,14 @@ def stream(
 SENDERS = 16
 
 
-def send_all(url: str, per_sender: list[list[Delivery]]) -> int:
-    """Send every delivery from one thread per sender; returns how many were not 2xx."""
-    parts = urlsplit(url)
+def send_all(urls: list[str], per_sender: list[list[Delivery]]) -> int:
+    """Send every delivery from one thread per sender, the senders spread over `urls` (one
+    per daemon); returns how many were not 2xx."""
     failures = [0] * len(per_sender)
     start = threading.Barrier(len(per_sender))
 
     def sender(index: int) -> None:
+        parts = urlsplit(urls[index % len(urls)])
         connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=120)
         path = "/webhooks/noc"
         start.wait()
@@ -461,12 +465,32 @@ def percentile(ordered: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def combined(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The answers of the daemons that shared one store: the rows (every daemon read them all)
+    from the first, CPU, lanes busy and calls in flight added up, the pacers' counters added."""
+    first = results[0]
+    if len(results) == 1:
+        return first
+    pace: dict[str, float] = {}
+    for result in results:
+        for name, value in result["pace"].items():
+            pace[name] = pace.get(name, 0.0) + value
+    return {
+        **first,
+        "pace": pace,
+        "cpu": sum(result["cpu"] for result in results),
+        "busy": [sum(result["busy"][i] for result in results) for i in range(3)],
+        "breakdown": None,
+    }
+
+
 def run_part(
     kind: str,
     args: argparse.Namespace,
     per_sender: list[list[Delivery]],
     rate: float | None,
     issue_write_limit: str | None = None,
+    daemons: int = 1,
 ) -> dict[str, Any]:
     knobs = ["--latency-ms", str(args.latency_ms)]
     if rate is not None:
@@ -476,23 +500,33 @@ def run_part(
     sandbox = Process("--role", "sandbox", *knobs)
     workdir = tempfile.mkdtemp(prefix="csp-bench-delivery-")
     if kind == "bridge":
-        target = Process("--role", "bridge", "--jira", sandbox.url)
+        targets = [Process("--role", "bridge", "--jira", sandbox.url)]
     else:
         database = f"{workdir}/state.sqlite"
         if args.postgres:
             database = fresh_postgres_database(args.postgres)
         extra = ("--breakdown",) if args.breakdown else ()
-        target = Process("--role", "daemon", "--jira", sandbox.url, "--database", database, *extra)
+        # Started one after the other: each is up (migrated, listening) before the next.
+        targets = [
+            Process("--role", "daemon", "--jira", sandbox.url, "--database", database, *extra)
+            for _ in range(daemons)
+        ]
     load = os.getloadavg()[0]
-    failures = send_all(target.url, per_sender)
-    result = target.ask("wait")
-    target.close()
+    failures = send_all([target.url for target in targets], per_sender)
+    # Each daemon waits until the shared store has nothing pending, so the first answer
+    # comes when every event is in Jira; each answers with every row of the store.
+    results = [target.ask("wait") for target in targets]
+    for target in targets:
+        target.close()
+    result = combined(results)
     stats = sandbox.ask("stats")
     labels = sandbox.ask("issues")
     sandbox.close()
     hot = [
         (a, d)
-        for (a, d), subject in zip(result["events"], result.get("subjects", []), strict=True)
+        for (a, d), subject in zip(
+            result["events"], result.get("subjects") or [None] * len(result["events"]), strict=True
+        )
         if subject == HOT_ESCALATION
     ]
     if hot:
@@ -564,7 +598,7 @@ def component(args: argparse.Namespace, rate: float, seconds: float) -> dict[str
 
 def show(part: dict[str, Any]) -> None:
     print(
-        f"  {part['kind']:<7} {part['seconds']:7.1f} s first accepted -> last in Jira   "
+        f"  {part['kind']:<9} {part['seconds']:7.1f} s first accepted -> last in Jira   "
         f"delay p50 {part['p50']:6.2f} s  p99 {part['p99']:6.2f} s   "
         f"{part['calls'] / max(1, part['events']):.3f} Jira calls/event   "
         f"in Jira {part['in_jira']}/{part['events']}  duplicates {part['duplicates']}  "
@@ -602,7 +636,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=200)
     parser.add_argument("--rate-limit", type=float, default=None)
     parser.add_argument("--rate", type=float, default=20.0, help="R of the rate part")
-    parser.add_argument("--parts", default="daemon,bridge,rate,component,hot")
+    parser.add_argument("--parts", default="daemon,bridge,rate,component,daemons,hot")
     parser.add_argument(
         "--postgres",
         metavar="URL",
@@ -611,6 +645,12 @@ def main() -> None:
         "default: $CSP_TEST_POSTGRES_URL, else SQLite",
     )
     parser.add_argument("--component-seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--daemons",
+        type=int,
+        default=2,
+        help="daemons of the `daemons` part, each its own process on one PostgreSQL",
+    )
     parser.add_argument("--hot-events", type=int, default=100, help="updates of the busy one")
     parser.add_argument(
         "--issue-write-limit",
@@ -674,6 +714,8 @@ def main() -> None:
             f"{100 * part['calls_429'] / max(1, part['calls']):.2f}% (target < 1%); "
             f"pauses {part['pace']}"
         )
+    if "daemons" in parts:
+        daemons_part(args, per_sender, found.get("daemon"))
     if "hot" in parts:
         hot_part(args, customers, found.get("daemon"))
     if "component" in parts:
@@ -683,6 +725,27 @@ def main() -> None:
             f"  component (gateway + pacer alone, 16 threads, {comp['seconds']:.0f} s): {rate:5.1f} calls/s = "
             f"{rate / args.rate:.2f} R, 429s {comp['calls_429']} of {comp['calls']} = "
             f"{100 * comp['calls_429'] / max(1, comp['calls']):.2f}%"
+        )
+
+
+def daemons_part(
+    args: argparse.Namespace, per_sender: list[list[Delivery]], plain: dict[str, Any] | None
+) -> None:
+    if not args.postgres:
+        print(
+            "  daemons: skipped: several daemons share one PostgreSQL "
+            "(--postgres URL, or run under scripts/with-postgres)"
+        )
+        return
+    part = run_part("daemon", args, per_sender, None, daemons=args.daemons)
+    part["kind"] = f"{args.daemons} daemons"
+    print(f"{args.daemons} daemons, each its own process, on one PostgreSQL, same stream:")
+    show(part)
+    if plain:
+        print(
+            f"  {args.daemons} daemons against one: {plain['seconds'] / part['seconds']:.2f} "
+            f"times as fast ({part['seconds']:.1f} s against {plain['seconds']:.1f} s), "
+            f"duplicates {part['duplicates']} (target 0)"
         )
 
 

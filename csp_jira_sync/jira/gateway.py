@@ -57,6 +57,7 @@ class JiraGateway:
         self._api = api_version
         self._configured_deployment = deployment
         self._deployment: Deployment | None = None if deployment == "auto" else deployment
+        self._deployment_lock = threading.Lock()
         self._policy = policy or RetryPolicy()
         self._observe = observe
         # Every call waits its turn here, whoever makes it: one pace for the whole daemon.
@@ -175,9 +176,13 @@ class JiraGateway:
     def deployment(self) -> Deployment:
         """Cloud or Data Center, from serverInfo when configured as auto (one call, cached)."""
         if self._deployment is None:
-            info = self.server_info()
-            kind = str(info.get("deploymentType", "")).lower()
-            self._deployment = "cloud" if kind == "cloud" else "datacenter"
+            # Every issue path reads it (by key on Data Center): the lanes starting together
+            # must not each send their own serverInfo (bench_delivery: 18 extra calls).
+            with self._deployment_lock:
+                if self._deployment is None:
+                    info = self.server_info()
+                    kind = str(info.get("deploymentType", "")).lower()
+                    self._deployment = "cloud" if kind == "cloud" else "datacenter"
         return self._deployment
 
     def _issue_path(self, issue: IssueRef) -> str:

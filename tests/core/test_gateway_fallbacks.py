@@ -115,3 +115,25 @@ def test_lanes_needing_the_same_status_at_once_wait_for_one_lookup_of_its_transi
     assert moved == [True] * lanes
     methods = [c.request.method for c in responses.calls]
     assert methods.count("GET") == 1 and methods.count("POST") == lanes
+
+
+@responses.activate
+def test_lanes_starting_together_learn_the_deployment_from_one_server_info() -> None:
+    def slow_server_info(_: Any) -> tuple[int, dict[str, str], str]:
+        threading.Event().wait(0.2)  # long enough for every lane to ask meanwhile
+        return 200, {}, json.dumps({"deploymentType": "Server"})
+
+    responses.add_callback(responses.GET, f"{API}/serverInfo", callback=slow_server_info)
+    responses.post(f"{API}/issue/CSP-1/comment", status=201, json={})
+    gw = gateway(deployment="auto")
+    lanes = [
+        threading.Thread(target=gw.add_comment, args=(IssueRef("1", "CSP-1"), "still down"))
+        for _ in range(8)
+    ]
+    for lane in lanes:
+        lane.start()
+    for lane in lanes:
+        lane.join()
+    calls = [call.request.url for call in responses.calls]
+    assert sum("serverInfo" in str(url) for url in calls) == 1
+    assert sum("comment" in str(url) for url in calls) == 8  # by key: Data Center

@@ -4,6 +4,8 @@ sleeping, Cloud, and the pacer given or none."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import jira
 
 from csp_jira_sync.jira.gateway import JiraGateway
@@ -14,12 +16,14 @@ BASE = "https://jira.example"
 API = f"{BASE}/rest/api/2"
 
 
-def stubbed_gateway(pacer: Pacer | None = None) -> JiraGateway:
+def stubbed_gateway(
+    pacer: Pacer | None = None, deployment: Literal["auto", "cloud", "datacenter"] = "cloud"
+) -> JiraGateway:
     client = jira.JIRA(server=BASE, basic_auth=("u", "t"), get_server_info=False, max_retries=0)
     return JiraGateway(
         client,
         server=BASE,
-        deployment="cloud",
+        deployment=deployment,
         policy=RetryPolicy(max_attempts=1, sleep=lambda _: None),
         pacer=pacer,
     )
