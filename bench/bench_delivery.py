@@ -326,6 +326,20 @@ class Delivery:
     headers: dict[str, str]
 
 
+def signed(
+    webhook: Webhook, signed_at: datetime, message_id: str, event: dict[str, Any]
+) -> Delivery:
+    """One NOC event as its sender posts it: the JSON body with its Standard Webhooks headers."""
+    body = json.dumps(event).encode()
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(signed_at.timestamp())),
+        "webhook-signature": webhook.sign(message_id, signed_at, body.decode()),
+    }
+    return Delivery(body, headers)
+
+
 HOT_ESCALATION = "NOC-HOT"
 HOT_LIMIT = "10/10000"
 
@@ -358,15 +372,7 @@ def stream(
                 "occurred_at": (base + timedelta(minutes=k, milliseconds=e)).isoformat(),
                 "fingerprint": f"ceph-latency/pool-{e}",
             }
-            body = json.dumps(event).encode()
-            message_id = f"msg_{n:07d}"
-            headers = {
-                "content-type": "application/json",
-                "webhook-id": message_id,
-                "webhook-timestamp": str(int(signed_at.timestamp())),
-                "webhook-signature": webhook.sign(message_id, signed_at, body.decode()),
-            }
-            made.append((k, e, Delivery(body, headers)))
+            made.append((k, e, signed(webhook, signed_at, f"msg_{n:07d}", event)))
     for k in range(hot_events + 1 if hot_events else 0):
         event = {
             "event_id": f"bench-hot-{k:05d}",
@@ -381,15 +387,7 @@ def stream(
             "occurred_at": (base + timedelta(seconds=k)).isoformat(),
             "fingerprint": "edge-loss/va1",
         }
-        body = json.dumps(event).encode()
-        message_id = f"msg_hot_{k:05d}"
-        headers = {
-            "content-type": "application/json",
-            "webhook-id": message_id,
-            "webhook-timestamp": str(int(signed_at.timestamp())),
-            "webhook-signature": webhook.sign(message_id, signed_at, body.decode()),
-        }
-        made.append((k, 0, Delivery(body, headers)))
+        made.append((k, 0, signed(webhook, signed_at, f"msg_hot_{k:05d}", event)))
     made.sort(key=lambda item: (item[0], item[1]))
     return [[d for _, e, d in made if e % SENDERS == s] for s in range(SENDERS)]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from csp_jira_sync.checks.calls import Answer, Calls
+from csp_jira_sync.jira.model import older_createmeta_types
 
 
 @dataclass(frozen=True)
@@ -50,15 +51,13 @@ def read_create_meta(calls: Calls, project: str) -> CreateMeta:
     call = f"{paged.call} → {paged.error.status}, then {older.call}"
     if older.failed:
         return CreateMeta(Answer(call, error=older.error), older=True)
-    projects = [p for p in older.value.get("projects", []) if str(p.get("key")) == project]
     types = {
         str(t["name"]).casefold(): IssueTypeMeta(
             str(t["id"]),
             str(t["name"]),
             {str(fid): bool(f.get("required")) for fid, f in (t.get("fields") or {}).items()},
         )
-        for p in projects
-        for t in p.get("issuetypes", [])
+        for t in older_createmeta_types(older.value, project)
     }
     return CreateMeta(Answer(call, value=older.value), types, older=True)
 

@@ -18,7 +18,13 @@ import requests
 
 from csp_jira_sync.errors import JiraError, JiraPermanent
 from csp_jira_sync.jira.jql import string as jql_string
-from csp_jira_sync.jira.model import FoundIssue, IssueDraft, IssueLink, IssueRef
+from csp_jira_sync.jira.model import (
+    FoundIssue,
+    IssueDraft,
+    IssueLink,
+    IssueRef,
+    older_createmeta_types,
+)
 from csp_jira_sync.jira.pace import PaceConfig
 from csp_jira_sync.jira.pacer import Pacer
 from csp_jira_sync.jira.port import Gateway, IssueComment, LinkType, ReconcileGateway
@@ -594,12 +600,7 @@ class JiraGateway:
                 idempotent=True,
                 params={"projectKeys": project},
             )
-            types = [
-                t
-                for p in (older or {}).get("projects") or []
-                if str(p.get("key")) == project
-                for t in p.get("issuetypes") or []
-            ]
+            types = older_createmeta_types(older, project)
         return tuple(str(t["name"]) for t in types)
 
     def set_summary_and_description(

@@ -59,3 +59,16 @@ def jira_time(text: str) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+def older_createmeta_types(answer: Any, project: str) -> list[dict[str, Any]]:
+    """The issue types of `project` in the older create metadata's answer
+    (`issue/createmeta?projectKeys=`: Data Center before 8.4, jira820): the `issuetypes` of
+    the entry of `projects` whose key is `project`."""
+    projects = (answer or {}).get("projects") or []
+    return [
+        issue_type
+        for entry in projects
+        if str(entry.get("key")) == project
+        for issue_type in entry.get("issuetypes") or []
+    ]

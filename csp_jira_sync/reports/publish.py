@@ -23,7 +23,7 @@ from typing import Any
 
 from csp_jira_sync.delivery import journal
 from csp_jira_sync.delivery.once import create_once
-from csp_jira_sync.errors import JiraPermanent
+from csp_jira_sync.errors import ConfigError, JiraPermanent
 from csp_jira_sync.jira.model import IssueDraft, IssueRef
 from csp_jira_sync.jira.reports_port import ReportsGateway, SavedFilter
 from csp_jira_sync.reports.document import ReportDocument
@@ -76,7 +76,7 @@ def choose_issue_type(wanted: str, offered: Sequence[str], *, setting: str = "re
         return found
     fallback = by_name.get(FALLBACK_ISSUE_TYPE.casefold())
     if fallback is None:
-        raise ValueError(
+        raise ConfigError(
             f"the project offers neither issue type {wanted!r} nor {FALLBACK_ISSUE_TYPE!r} "
             f"(it offers {', '.join(sorted(offered)) or 'none'}); set issue_types.{setting} in "
             "issue_types.yaml to one it has"

@@ -67,9 +67,8 @@ def jira820() -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def test_check_live_against_jira820(
-    jira820: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def mappings_for_jira820(tmp_path: Path) -> Path:
+    """The shipped mappings with jira820's issue types (Bug, Task) and its reopened status."""
     mappings = tmp_path / "mappings"
     shutil.copytree(ROOT / "mappings", mappings)
     (mappings / "issue_types.yaml").write_text(
@@ -81,6 +80,13 @@ def test_check_live_against_jira820(
         .replace("issue_type: Incident", "issue_type: Bug")
         .replace("reopened: To Do", "reopened: Reopened")
     )
+    return mappings
+
+
+def test_check_live_against_jira820(
+    jira820: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mappings = mappings_for_jira820(tmp_path)
     for key, value in {
         "CSP_JIRA_URL": jira820,
         "CSP_JIRA_PROJECT": "JIRA820",

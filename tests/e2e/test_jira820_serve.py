@@ -19,7 +19,6 @@ Its gaps, each named where a test meets it:
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -32,29 +31,16 @@ from typer.testing import CliRunner
 from csp_jira_sync.cli import app as cli
 from csp_jira_sync.config.references import ref_label
 from csp_jira_sync.reports.filter_specs import PROBLEM_RECORD_LABEL
-from tests.cli.test_check_live_jira820 import jira820  # noqa: F401  (the fixture)
+from tests.cli.test_check_live_jira820 import (
+    jira820,  # noqa: F401  (the fixture)
+    mappings_for_jira820,
+)
 from tests.e2e.harness import T0, Daemon, noc_event, running_daemon
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 HEADERS = {"Authorization": "Bearer any"}
 PROJECT = "JIRA820"
-
-
-def mappings_for_jira820(tmp_path: Path) -> Path:
-    """The shipped mappings with jira820's issue types (Bug, Task) and its reopened status."""
-    mappings = tmp_path / "mappings"
-    shutil.copytree(ROOT / "mappings", mappings)
-    (mappings / "issue_types.yaml").write_text(
-        "request: Task\nreport: Task\nproblem: Bug\nallowance: Task\n"
-    )
-    escalation = mappings / "escalation.yaml"
-    escalation.write_text(
-        escalation.read_text()
-        .replace("issue_type: Incident", "issue_type: Bug")
-        .replace("reopened: To Do", "reopened: Reopened")
-    )
-    return mappings
 
 
 def settings_overrides(tmp_path: Path) -> dict[str, Any]:

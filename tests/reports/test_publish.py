@@ -11,7 +11,7 @@ import pytest
 
 from csp_jira_sync.delivery import journal
 from csp_jira_sync.delivery.once import Defer
-from csp_jira_sync.errors import JiraTransient
+from csp_jira_sync.errors import ConfigError, JiraTransient
 from csp_jira_sync.jira.model import IssueDraft
 from csp_jira_sync.reports.publish import (
     KIND,
@@ -48,7 +48,8 @@ def test_issue_type_is_the_mapped_one_where_offered_else_task(
 
 
 def test_a_project_with_neither_type_is_an_error_naming_the_setting() -> None:
-    with pytest.raises(ValueError, match=r"issue_types\.report"):
+    # The product's own error, so that the CLI shows it as one instead of a traceback.
+    with pytest.raises(ConfigError, match=r"issue_types\.report"):
         choose_issue_type("Report", ("Bug", "Epic"))
 
 
