@@ -30,7 +30,7 @@ test: $(STAMP)
 ## store faults. Prints the table; its JSON copy goes to var/soak.json. (`make test` runs the
 ## short version.)
 soak: $(STAMP)
-	scripts/with-postgres $(BIN)/pytest -m 'fault or soak' --soak-size long --soak-json var/soak.json -q
+	scripts/with-postgres $(BIN)/pytest -m 'fault or soak' --soak-size=long --soak-json=var/soak.json -q
 	$(BIN)/python -m tests.security.fuzz --cases 1000
 
 lint: $(STAMP)
