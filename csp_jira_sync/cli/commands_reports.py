@@ -23,7 +23,7 @@ from csp_jira_sync.cli.output import (
 from csp_jira_sync.errors import CspSyncError
 from csp_jira_sync.reports.periods import PeriodError
 from csp_jira_sync.reports.render import duration, signed, to_json
-from csp_jira_sync.reports.run import Published, TrendReport, publish_reports
+from csp_jira_sync.reports.run import PublishedReports, TrendReport, publish_reports
 
 report = typer.Typer(help="Reports raised in Jira.", no_args_is_help=True)
 app.add_typer(report, name="report")
@@ -174,7 +174,7 @@ def trends(
         _refused(published)
 
 
-def _refused(published: Published | None) -> None:
+def _refused(published: PublishedReports | None) -> None:
     """Exit 1 when Jira refused a report (found against jira820, where every report was
     refused while the command exited 0); a report another daemon is raising is no failure."""
     if published is not None and published.refused:

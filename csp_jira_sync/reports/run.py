@@ -93,7 +93,7 @@ def trend_reports(
 
 
 @dataclass(frozen=True)
-class Published:
+class PublishedReports:
     """What `publish_reports` raised: the issue keys in the order of the documents (None where
     Jira refused a report or another daemon is still raising it), and how many Jira refused."""
 
@@ -101,11 +101,13 @@ class Published:
     refused: int
 
 
-def publish_reports(context: ReportContext, documents: Sequence[ReportDocument]) -> Published:
+def publish_reports(
+    context: ReportContext, documents: Sequence[ReportDocument]
+) -> PublishedReports:
     """Raise each document in Jira (one issue per period and scope, attachments replaced,
     the customer's saved filters linked)."""
     keys: dict[str, str] = {}
     outcomes = publish_documents(context, documents, keys=keys)
-    return Published(
+    return PublishedReports(
         [keys.get(f"{d.scope}/{d.period_label}") for d in documents], outcomes["refused"]
     )
